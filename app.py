@@ -1,0 +1,152 @@
+"""OKR Tracker: the frame of every page — database, sign-in, navigation by role, sidebar.
+
+Pages live in app_pages/ (not pages/, which Streamlit would serve without running this
+file, i.e. without the sign-in gate). Every run builds the page list from the signed-in
+person's role, so a page the role may not use is not reachable at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import streamlit as st
+
+from core.enums import Role
+from db import queries
+from shell import auth, store
+from shell.context import set_run_context
+
+log = logging.getLogger("okr")
+
+st.set_page_config(page_title="OKR Tracker", page_icon=":material/flag:", layout="wide")
+
+PAGES = {
+    "home": st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    "account": st.Page("app_pages/account.py", title="Account", icon=":material/person:"),
+    "admin": st.Page("app_pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
+}
+
+
+def pages_for(role: str) -> dict[str, list[st.Page]]:
+    sections = {"OKRs": [PAGES["home"]], "You": [PAGES["account"]]}
+    if role == Role.ADMIN:
+        sections["Organisation"] = [PAGES["admin"]]
+    return sections
+
+
+def database_problem(error: Exception) -> None:
+    log.exception("database unavailable", exc_info=error)
+    st.title("OKR Tracker can't reach its database")
+    st.error(
+        "The app could not connect to or prepare its database, so nothing can be shown yet.",
+        icon=":material/database:",
+    )
+    st.markdown(
+        "**What to check**\n"
+        "- `OKR_DATABASE_URL` points at the right server and database "
+        "(default `sqlite:///data/okr.db`).\n"
+        "- The database server is running and accepts connections from this machine.\n"
+        "- The user in the URL may create tables (the app applies migrations at start).\n\n"
+        "Then reload this page."
+    )
+    st.navigation([st.Page(lambda: None, title="Unavailable")], position="hidden")
+    st.stop()
+
+
+def first_run_setup() -> None:
+    st.navigation(
+        [st.Page("app_pages/setup.py", title="Set up OKR Tracker")], position="hidden"
+    ).run()
+    st.stop()
+
+
+def sign_in_screen() -> None:
+    st.navigation([st.Page(lambda: None, title="Sign in", url_path="signin")], position="hidden")
+    st.stop()
+
+
+def cycle_picker(user: queries.CurrentUser) -> queries.CycleRow | None:
+    """The cycle choice, mirrored to ?cycle= so a link opens the same cycle."""
+    cycles = store.cached(queries.cycles)
+    if not cycles:
+        st.caption("No cycles yet." + (" Create one in Admin." if user.role == Role.ADMIN else ""))
+        return None
+    by_id = {c.id: c for c in cycles}
+    requested = st.query_params.get("cycle", "")
+    if requested.isdigit() and int(requested) in by_id:
+        st.session_state["app.cycle"] = int(requested)
+    elif st.session_state.get("app.cycle") not in by_id:
+        st.session_state["app.cycle"] = queries.default_cycle_id(cycles, date.today())
+    chosen = st.selectbox(
+        "Cycle",
+        list(by_id),
+        format_func=lambda cid: f"{by_id[cid].name} · {by_id[cid].state}",
+        key="app.cycle",
+        on_change=lambda: st.query_params.update(cycle=str(st.session_state["app.cycle"])),
+    )
+    st.query_params["cycle"] = str(chosen)
+    return by_id[chosen]
+
+
+def signed_in_user(authenticator) -> queries.CurrentUser | None:
+    """The person of this session as the database knows them now (role changes apply at once)."""
+    if not st.session_state.get("authentication_status"):
+        return None
+    user = store.read(queries.current_user, st.session_state["username"])
+    if user is None:
+        auth.sign_out(authenticator)
+        st.warning("Your account is no longer active. Ask an admin if this is a mistake.")
+    return user
+
+
+def main() -> None:
+    try:
+        store.database()
+        store.begin_run()
+        has_users = store.read(queries.has_users)
+    except Exception as error:  # unreachable or unmigratable database
+        database_problem(error)
+    if not has_users or st.session_state.get("setup.done"):
+        first_run_setup()
+    try:
+        authenticator, directory = auth.make_authenticator()
+    except auth.ConfigurationError as error:
+        st.error(str(error), icon=":material/key:")
+        st.stop()
+
+    frame = st.sidebar.container()
+    user = signed_in_user(authenticator)
+    if user:
+        # Logout before login: a click here must end the session before the cookie is read.
+        authenticator.logout("Sign out", "sidebar", key="app.logout")
+    title = st.empty()
+    if not st.session_state.get("authentication_status"):
+        title.title("OKR Tracker")
+    auth.render_login(authenticator, directory)  # reads the cookie; no st.rerun() after it
+    if not st.session_state.get("authentication_status"):
+        sign_in_screen()
+    if user is None:  # signed in just now, by the form or the cookie
+        user = signed_in_user(authenticator)
+        if user is None:
+            sign_in_screen()
+        authenticator.logout("Sign out", "sidebar", key="app.logout")
+    title.empty()
+
+    with frame:
+        st.markdown(f"**{user.display_name}**")
+        st.caption(f"{user.role.capitalize()} · {user.team_name or 'no team'}")
+        cycle = cycle_picker(user)
+    set_run_context(user, cycle)
+    page = st.navigation(pages_for(user.role))
+    try:
+        page.run()
+    except Exception:
+        log.exception("page %s failed", page.title)
+        st.error(
+            "Something went wrong on this page. It has been logged; reload, or try again later.",
+            icon=":material/error:",
+        )
+
+
+main()

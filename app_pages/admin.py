@@ -1,0 +1,311 @@
+"""Admin: people, teams, cycles and status settings (admins only; the writes check it too)."""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from components.pickers import id_select, person_picker
+from core.enums import CycleState, Role
+from core.settings import StatusSettings
+from db import commands, queries
+from shell import store
+from shell.context import current_user
+
+PAGE_SIZE = 50
+ROLES = [role.value for role in Role]
+LANGUAGES = {"en": "English", "vi": "Tiếng Việt"}
+
+actor = current_user().actor
+
+
+def people_options(search: str, ids: tuple[int, ...]) -> dict[int, str]:
+    return store.cached(queries.person_options, search, ids)
+
+
+def team_names() -> dict[int, str]:
+    teams = store.cached(queries.teams_frame)
+    return dict(zip(teams["id"], teams["name"], strict=True))
+
+
+def table_key(name: str) -> str:
+    """A table's widget key; renewing it clears the row selection (and so closes its dialog)."""
+    return f"admin.{name}.table.{st.session_state.get('admin.nonce', 0)}"
+
+
+def clear_selection() -> None:
+    st.session_state["admin.nonce"] = st.session_state.get("admin.nonce", 0) + 1
+
+
+def open_dialog(name: str) -> None:
+    """Dialogs stay open across reruns until saved or dismissed (a button click does not)."""
+    st.session_state["admin.dialog"] = name
+
+
+def close_dialogs() -> None:
+    st.session_state.pop("admin.dialog", None)
+    clear_selection()
+
+
+def dialog_open(name: str) -> bool:
+    return st.session_state.get("admin.dialog") == name
+
+
+def saved(message: str) -> None:
+    close_dialogs()
+    st.toast(message, icon=":material/check_circle:")
+    st.rerun()
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+def person_fields(prefix: str, person: dict) -> commands.UserInput:
+    """The editable fields of a person; the manager picker sits outside the form (it searches)."""
+    manager_id = person_picker(
+        "Manager", f"{prefix}.manager", people_options, person.get("manager_id")
+    )
+    with st.form(f"{prefix}.form"):
+        username = st.text_input(
+            "Username",
+            person.get("username", ""),
+            key=f"{prefix}.username",
+            disabled="id" in person,
+        )
+        display_name = st.text_input(
+            "Full name", person.get("display_name", ""), key=f"{prefix}.display_name"
+        )
+        email = st.text_input("Email", person.get("email") or "", key=f"{prefix}.email")
+        role = st.selectbox(
+            "Role", ROLES, index=ROLES.index(person.get("role", "member")), key=f"{prefix}.role"
+        )
+        team_id = id_select("Team", f"{prefix}.team", team_names(), person.get("team_id"))
+        language = st.selectbox(
+            "Language",
+            list(LANGUAGES),
+            format_func=LANGUAGES.get,
+            index=list(LANGUAGES).index(person.get("language", "en")),
+            key=f"{prefix}.language",
+        )
+        password = None
+        if "id" not in person:
+            password = st.text_input(
+                "First password",
+                type="password",
+                key=f"{prefix}.password",
+                help="At least 10 characters; they can change it later.",
+            )
+        submitted = st.form_submit_button("Save", type="primary")
+    data = commands.UserInput(
+        username, display_name, email or None, role, team_id, manager_id, language, password
+    )
+    return data if submitted else None
+
+
+@st.dialog("Add a person", on_dismiss=close_dialogs)
+def add_person() -> None:
+    data = person_fields("admin.new_person", {})
+    if data and store.write(commands.create_user, actor, data):
+        saved(f"{data.display_name} can now sign in as {data.username.strip().lower()}.")
+
+
+@st.dialog("Edit person", width="large", on_dismiss=close_dialogs)
+def edit_person(person: dict) -> None:
+    prefix = f"admin.person.{person['id']}"
+    data = person_fields(prefix, person)
+    if data and store.write(commands.update_user, actor, person["id"], data):
+        saved(f"Saved {data.display_name}.")
+    st.divider()
+    with st.form(f"{prefix}.reset", clear_on_submit=True):
+        new_password = st.text_input("New password", type="password", key=f"{prefix}.new_password")
+        if st.form_submit_button("Reset password and unlock") and store.write(
+            commands.reset_password, actor, person["id"], new_password
+        ):
+            saved(f"Password reset for {person['display_name']}.")
+    label = "Reactivate" if not person["active"] else "Deactivate"
+    if st.button(label, key=f"{prefix}.active") and store.write(
+        commands.set_user_active, actor, person["id"], not person["active"]
+    ):
+        saved(
+            f"{person['display_name']} {'reactivated' if not person['active'] else 'deactivated'}."
+        )
+
+
+def people_tab() -> None:
+    search_col, team_col, page_col, add_col = st.columns([3, 2, 1, 1], vertical_alignment="bottom")
+    search = search_col.text_input(
+        "Search people", key="admin.people.search", placeholder="Name, username or email"
+    )
+    with team_col:
+        team_id = id_select("Team", "admin.people.team", team_names(), None, none_label="All teams")
+    page = page_col.number_input("Page", min_value=1, value=1, step=1, key="admin.people.page")
+    add_col.button("Add person", icon=":material/person_add:", key="admin.people.add",
+                   on_click=open_dialog, args=("new_person",))
+    if dialog_open("new_person"):
+        add_person()
+    people, total = store.cached(
+        queries.people_page, search, team_id, True, PAGE_SIZE, (page - 1) * PAGE_SIZE
+    )
+    st.caption(f"{total} people · page {page} of {max(1, -(-total // PAGE_SIZE))}")
+    shown = people[["display_name", "username", "email", "role", "team", "manager", "active"]]
+    event = st.dataframe(
+        shown,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=table_key(f"people.{search}.{team_id}.{page}"),
+    )
+    if event.selection.rows:
+        edit_person(people.iloc[event.selection.rows[0]].to_dict())
+    else:
+        st.caption("Select a row to edit that person.")
+
+
+# --- teams -------------------------------------------------------------------------------
+
+
+def team_form(prefix: str, team: dict) -> None:
+    lead_id = person_picker("Lead", f"{prefix}.lead", people_options, team.get("lead_id"))
+    names = {tid: name for tid, name in team_names().items() if tid != team.get("id")}
+    with st.form(f"{prefix}.form"):
+        name = st.text_input("Team name", team.get("name", ""), key=f"{prefix}.name")
+        parent_id = id_select(
+            "Part of", f"{prefix}.parent", names, team.get("parent_id"), none_label="— top level —"
+        )
+        if not st.form_submit_button("Save", type="primary"):
+            return
+    if "id" in team:
+        outcome = store.write(commands.update_team, actor, team["id"], name, parent_id, lead_id)
+    else:
+        outcome = store.write(commands.create_team, actor, name, parent_id, lead_id)
+    if outcome:
+        saved(f"Saved team {name.strip()}.")
+
+
+@st.dialog("Create a team", on_dismiss=close_dialogs)
+def add_team() -> None:
+    team_form("admin.new_team", {})
+
+
+@st.dialog("Edit team", on_dismiss=close_dialogs)
+def edit_team(team: dict) -> None:
+    team_form(f"admin.team.{team['id']}", team)
+
+
+def teams_tab() -> None:
+    st.button("Create team", icon=":material/group_add:", key="admin.teams.add",
+              on_click=open_dialog, args=("new_team",))
+    if dialog_open("new_team"):
+        add_team()
+    teams = store.cached(queries.teams_frame)
+    event = st.dataframe(
+        teams[["name", "parent", "lead", "members"]],
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=table_key("teams"),
+    )
+    if event.selection.rows:
+        edit_team(_plain(teams.iloc[event.selection.rows[0]].to_dict()))
+    else:
+        st.caption("Select a row to rename a team, nest it elsewhere or change its lead.")
+
+
+def _plain(row: dict) -> dict:
+    """DataFrame rows carry NaN for missing ids; the forms want None or int."""
+    return {k: (None if v != v else int(v) if k.endswith("id") else v) for k, v in row.items()}
+
+
+# --- cycles ------------------------------------------------------------------------------
+
+
+def cycle_form() -> None:
+    today = date.today()
+    with st.form("admin.cycles.new", clear_on_submit=True):
+        st.subheader("New cycle")
+        name = st.text_input("Name", key="admin.cycles.name", placeholder="e.g. 2027 Q1")
+        start, end = st.columns(2)
+        start_date = start.date_input("Start", today, key="admin.cycles.start")
+        end_date = end.date_input("End", today + timedelta(days=90), key="admin.cycles.end")
+        if st.form_submit_button("Create cycle", type="primary") and store.write(
+            commands.create_cycle, actor, name, start_date, end_date
+        ):
+            saved(f"Cycle {name.strip()} created (planning).")
+
+
+def cycle_actions(cycle: queries.CycleRow) -> None:
+    cols = st.columns([3, 1, 1])
+    cols[0].markdown(f"**{cycle.name}** · {cycle.start_date} → {cycle.end_date} · {cycle.state}")
+    next_states = {
+        CycleState.PLANNING: [("Activate", CycleState.ACTIVE)],
+        CycleState.ACTIVE: [("Close", CycleState.CLOSED)],
+        CycleState.CLOSED: [("Reopen", CycleState.ACTIVE)],
+    }[CycleState(cycle.state)]
+    for column, (label, state) in zip(cols[1:], next_states, strict=False):
+        if column.button(label, key=f"admin.cycle.{cycle.id}.{state}") and store.write(
+            commands.set_cycle_state, actor, cycle.id, state
+        ):
+            saved(f"{cycle.name} is now {state.value}.")
+
+
+def cycles_tab() -> None:
+    for cycle in store.cached(queries.cycles):
+        cycle_actions(cycle)
+    cycle_form()
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+def settings_tab() -> None:
+    current = store.cached(queries.status_settings)
+    with st.form("admin.settings"):
+        st.subheader("Status thresholds")
+        st.caption(
+            "A KR is on track while it is behind the expected pace by at most the first "
+            "gap, at risk up to the second, off track beyond it."
+        )
+        on_track = st.slider(
+            "On-track gap", 0.0, 1.0, current.on_track_gap, 0.01, key="admin.settings.on_track"
+        )
+        at_risk = st.slider(
+            "At-risk gap", 0.0, 1.0, current.at_risk_gap, 0.01, key="admin.settings.at_risk"
+        )
+        off_conf = st.slider(
+            "Confidence at or below which a KR is off track",
+            0,
+            10,
+            current.off_track_confidence,
+            key="admin.settings.off_conf",
+        )
+        risk_conf = st.slider(
+            "Confidence at or below which a KR is at least at risk",
+            0,
+            10,
+            current.at_risk_confidence,
+            key="admin.settings.risk_conf",
+        )
+        stale = st.number_input(
+            "Days without a check-in before “needs update”",
+            1,
+            365,
+            current.stale_days,
+            key="admin.settings.stale",
+        )
+        if st.form_submit_button("Save settings", type="primary") and store.write(
+            commands.save_status_settings,
+            actor,
+            StatusSettings(on_track, at_risk, int(stale), off_conf, risk_conf),
+        ):
+            saved("Settings saved.")
+
+
+st.title("Admin")
+people, teams, cycles, settings = st.tabs(["People", "Teams", "Cycles", "Settings"])
+with people:
+    people_tab()
+with teams:
+    teams_tab()
+with cycles:
+    cycles_tab()
+with settings:
+    settings_tab()

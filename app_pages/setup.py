@@ -1,0 +1,84 @@
+"""First-run setup: on an empty database, create the first admin or load the demo organisation."""
+
+import streamlit as st
+from db.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+
+from db import commands
+from shell import store
+
+DONE_KEY = "setup.done"
+
+
+def create_admin_form() -> None:
+    with st.form("setup.admin"):
+        st.subheader("Create the first admin account")
+        username = st.text_input("Username", key="setup.username", placeholder="e.g. admin")
+        display_name = st.text_input("Full name", key="setup.display_name")
+        email = st.text_input("Email (optional)", key="setup.email")
+        password = st.text_input(
+            "Password",
+            type="password",
+            key="setup.password",
+            help="At least 10 characters, at most 72 bytes.",
+        )
+        repeat = st.text_input("Repeat password", type="password", key="setup.repeat")
+        if not st.form_submit_button("Create admin", type="primary"):
+            return
+    if password != repeat:
+        st.error("The two passwords differ.")
+        return
+    data = commands.UserInput(username, display_name, email or None, password=password)
+    if store.write(commands.create_first_admin, data):
+        st.session_state[DONE_KEY] = "admin"
+        st.rerun()
+
+
+def demo_loader() -> None:
+    st.subheader("…or explore with a demo organisation")
+    st.write(
+        "50 people in 6 teams, two cycles of OKRs with check-ins and kudos. "
+        "One sign-in per role is created; you can add real people later."
+    )
+    if not st.button("Load the demo organisation", key="setup.demo"):
+        return
+    bar = st.progress(0.0, text="Creating the demo organisation…")
+    try:
+        load_demo(
+            store.database().engine,
+            "small",
+            progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text),
+        )
+    except Exception:
+        st.error("The demo could not be loaded (is the database empty?). Reload and try again.")
+        return
+    st.session_state[DONE_KEY] = "demo"
+    st.rerun()
+
+
+def finished(kind: str) -> None:
+    if kind == "demo":
+        st.success("The demo organisation is ready. Sign in with one of these accounts:")
+        st.table(
+            {
+                "username": list(DEMO_LOGINS),
+                "role": list(DEMO_LOGINS.values()),
+                "password": [DEMO_PASSWORD] * len(DEMO_LOGINS),
+            }
+        )
+    else:
+        st.success("Your admin account is ready.")
+    if st.button("Continue to sign in", type="primary", key="setup.continue"):
+        del st.session_state[DONE_KEY]
+        st.rerun()
+
+
+st.title("Welcome to OKR Tracker")
+if st.session_state.get(DONE_KEY):
+    finished(st.session_state[DONE_KEY])
+else:
+    st.write("The database is empty. Set up your organisation to begin.")
+    left, right = st.columns(2, gap="large")
+    with left:
+        create_admin_form()
+    with right:
+        demo_loader()

@@ -1,0 +1,24 @@
+"""Domain errors: a refusal whose message is safe to show to the user as it is."""
+
+
+class DomainError(Exception):
+    """A write was refused; ``str(error)`` is the message for the user."""
+
+
+class ValidationError(DomainError):
+    """The input is invalid (empty title, start == target, ...)."""
+
+
+class PermissionDenied(DomainError):
+    """The actor's role does not allow this write."""
+
+
+class NotFound(DomainError):
+    """The record does not exist (or is not visible to the actor)."""
+
+
+class StaleVersion(DomainError):
+    """An edit was made on an outdated version of the record."""
+
+    def __init__(self, message: str = "Changed by someone else — reload and try again."):
+        super().__init__(message)

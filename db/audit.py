@@ -1,0 +1,47 @@
+"""The audit trail: every write leaves a row saying who did what, before and after."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from db.models import AuditLog
+
+_SECRET_COLUMNS = {"password_hash"}
+
+
+def snapshot(record: Any) -> dict[str, Any]:
+    """A JSON-safe copy of a record's columns (secrets left out)."""
+    values = {}
+    for column in inspect(record).mapper.column_attrs:
+        if column.key in _SECRET_COLUMNS:
+            continue
+        value = getattr(record, column.key)
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        values[column.key] = value
+    return values
+
+
+def record(
+    session: Session,
+    actor_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditLog(
+            actor_id=actor_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+    )

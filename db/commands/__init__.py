@@ -1,0 +1,43 @@
+"""Every write: validate → authorise → write → audit, inside the caller's one transaction.
+
+Each function takes the session and the acting person; it raises core.errors.DomainError
+subclasses with a message for the user, and then nothing is written (the caller rolls back).
+"""
+
+from db.commands.accounts import (
+    UserInput,
+    change_password,
+    create_first_admin,
+    create_user,
+    record_failed_login,
+    record_successful_login,
+    reset_password,
+    set_user_active,
+    update_user,
+)
+from db.commands.org import (
+    create_cycle,
+    create_team,
+    save_status_settings,
+    set_cycle_state,
+    update_cycle,
+    update_team,
+)
+
+__all__ = [
+    "UserInput",
+    "change_password",
+    "create_cycle",
+    "create_first_admin",
+    "create_team",
+    "create_user",
+    "record_failed_login",
+    "record_successful_login",
+    "reset_password",
+    "save_status_settings",
+    "set_cycle_state",
+    "set_user_active",
+    "update_cycle",
+    "update_team",
+    "update_user",
+]

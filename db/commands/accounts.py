@@ -1,0 +1,227 @@
+"""Writes on people and sign-in: first admin, login counters, passwords, user admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import accounts
+from core.enums import Role
+from core.errors import PermissionDenied, ValidationError
+from core.permissions import Actor, require_admin
+from core.validation import clean_text, validate_email, validate_password, validate_username
+from db import audit
+from db.commands._common import get_for_update, get_or_refuse
+from db.models import Team, User, utcnow
+from db.security import hash_password, verify_password
+
+LANGUAGES = ("en", "vi")
+
+
+@dataclass(frozen=True)
+class UserInput:
+    """What the people form sends; the password only when creating."""
+
+    username: str
+    display_name: str
+    email: str | None = None
+    role: str = Role.MEMBER
+    team_id: int | None = None
+    manager_id: int | None = None
+    language: str = "en"
+    password: str | None = None
+
+
+# --- sign-in -----------------------------------------------------------------------------
+
+
+def create_first_admin(session: Session, data: UserInput) -> int:
+    """First-run setup: allowed only while the database has no users at all."""
+    if session.scalar(select(func.count(User.id))):
+        raise PermissionDenied("Setup is already done: sign in with an existing account.")
+    user = _new_user(session, data, role=Role.ADMIN)
+    audit.record(
+        session, user.id, "user.create_first_admin", "user", user.id, None, audit.snapshot(user)
+    )
+    return user.id
+
+
+def record_failed_login(session: Session, username: str) -> None:
+    user = _user_by_username_for_update(session, username)
+    if user is None:
+        return
+    user.failed_logins, user.locked_until = accounts.after_failed_login(
+        user.failed_logins, user.locked_until, utcnow()
+    )
+    if user.locked_until is not None:
+        audit.record(
+            session,
+            None,
+            "user.locked",
+            "user",
+            user.id,
+            None,
+            {"locked_until": user.locked_until.isoformat()},
+        )
+
+
+def record_successful_login(session: Session, username: str) -> None:
+    user = _user_by_username_for_update(session, username)
+    if user is not None and (user.failed_logins or user.locked_until):
+        user.failed_logins, user.locked_until = 0, None
+
+
+def change_password(session: Session, actor: Actor, current: str, new: str) -> None:
+    user = get_for_update(session, User, actor.id, "account")
+    if not verify_password(current or "", user.password_hash):
+        raise ValidationError("The current password is not correct.")
+    _check_password(new)
+    if new == current:
+        raise ValidationError("The new password must differ from the current one.")
+    user.password_hash = hash_password(new)
+    audit.record(session, actor.id, "user.change_password", "user", user.id)
+
+
+# --- people admin (admins only) ----------------------------------------------------------
+
+
+def create_user(session: Session, actor: Actor, data: UserInput) -> int:
+    require_admin(actor)
+    user = _new_user(session, data, role=_role(data.role))
+    audit.record(session, actor.id, "user.create", "user", user.id, None, audit.snapshot(user))
+    return user.id
+
+
+def update_user(session: Session, actor: Actor, user_id: int, data: UserInput) -> None:
+    """Edit name, email, role, team, manager and language (not username or password)."""
+    require_admin(actor)
+    user = get_for_update(session, User, user_id, "person")
+    before = audit.snapshot(user)
+    role = _role(data.role)
+    if user.id == actor.id and role != Role.ADMIN:
+        raise ValidationError("You cannot remove your own admin role; ask another admin.")
+    user.display_name = clean_text(data.display_name, "display name", max_len=120)
+    user.email = _unique_email(session, data.email, exclude_id=user.id)
+    user.role = role
+    user.team_id = _existing_team(session, data.team_id)
+    user.manager_id = _valid_manager(session, data.manager_id, user.id)
+    user.language = _language(data.language)
+    audit.record(session, actor.id, "user.update", "user", user.id, before, audit.snapshot(user))
+
+
+def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) -> None:
+    require_admin(actor)
+    user = get_for_update(session, User, user_id, "person")
+    if user.id == actor.id and not active:
+        raise ValidationError("You cannot deactivate your own account.")
+    before = audit.snapshot(user)
+    user.active = bool(active)
+    audit.record(
+        session,
+        actor.id,
+        "user.activate" if active else "user.deactivate",
+        "user",
+        user.id,
+        before,
+        audit.snapshot(user),
+    )
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, new_password: str) -> None:
+    """Set a new password and lift any lock; the person should change it after signing in."""
+    require_admin(actor)
+    user = get_for_update(session, User, user_id, "person")
+    _check_password(new_password)
+    user.password_hash = hash_password(new_password)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, actor.id, "user.reset_password", "user", user.id)
+
+
+# --- checks ------------------------------------------------------------------------------
+
+
+def _new_user(session: Session, data: UserInput, role: Role) -> User:
+    username = validate_username(data.username)
+    if session.scalar(select(User.id).where(func.lower(User.username) == username)):
+        raise ValidationError(f"The username “{username}” is already taken.")
+    _check_password(data.password)
+    user = User(
+        username=username,
+        display_name=clean_text(data.display_name, "display name", max_len=120),
+        email=_unique_email(session, data.email),
+        password_hash=hash_password(data.password),
+        role=role,
+        team_id=_existing_team(session, data.team_id),
+        manager_id=_valid_manager(session, data.manager_id, None),
+        language=_language(data.language),
+        active=True,
+        failed_logins=0,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _check_password(password: str | None) -> None:
+    validate_password(password or "")
+    # The sign-in form strips spaces around what is typed, so such a password could never match.
+    if password != password.strip():
+        raise ValidationError("Password cannot start or end with a space.")
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValidationError(f"Unknown role “{value}”.") from None
+
+
+def _language(value: str) -> str:
+    if value not in LANGUAGES:
+        raise ValidationError("Language must be English (en) or Vietnamese (vi).")
+    return value
+
+
+def _unique_email(session: Session, email: str | None, exclude_id: int | None = None) -> str | None:
+    cleaned = validate_email(email)
+    if cleaned is None:
+        return None
+    clash = session.scalar(
+        select(User.id).where(func.lower(User.email) == cleaned, User.id != (exclude_id or -1))
+    )
+    if clash:
+        raise ValidationError(f"The email “{cleaned}” is already used by another person.")
+    return cleaned
+
+
+def _existing_team(session: Session, team_id: int | None) -> int | None:
+    if team_id is None:
+        return None
+    return get_or_refuse(session, Team, team_id, "team").id
+
+
+def _valid_manager(session: Session, manager_id: int | None, user_id: int | None) -> int | None:
+    """A manager must be an active person, and not the person or someone they manage."""
+    if manager_id is None:
+        return None
+    manager = get_or_refuse(session, User, manager_id, "manager")
+    if not manager.active:
+        raise ValidationError("The manager must be an active person.")
+    seen: set[int] = set()
+    current: User | None = manager
+    while current is not None and current.id not in seen:
+        if current.id == user_id:
+            raise ValidationError(
+                "A person cannot be managed by themself or by someone they manage."
+            )
+        seen.add(current.id)
+        current = session.get(User, current.manager_id) if current.manager_id else None
+    return manager.id
+
+
+def _user_by_username_for_update(session: Session, username: str) -> User | None:
+    return session.scalar(
+        select(User).where(User.username == (username or "").strip().lower()).with_for_update()
+    )

@@ -1,0 +1,40 @@
+"""Every read. Functions take a session and return plain values, frozen dataclasses or
+DataFrames (never ORM objects, so results can be cached)."""
+
+from db.queries.accounts import (
+    CurrentUser,
+    SignInRecord,
+    current_user,
+    data_version,
+    has_users,
+    led_team_ids,
+    sign_in_record,
+)
+from db.queries.okrs import owned_objectives
+from db.queries.org import (
+    CycleRow,
+    cycles,
+    default_cycle_id,
+    people_page,
+    person_options,
+    status_settings,
+    teams_frame,
+)
+
+__all__ = [
+    "CurrentUser",
+    "CycleRow",
+    "SignInRecord",
+    "current_user",
+    "cycles",
+    "data_version",
+    "default_cycle_id",
+    "has_users",
+    "led_team_ids",
+    "owned_objectives",
+    "people_page",
+    "person_options",
+    "sign_in_record",
+    "status_settings",
+    "teams_frame",
+]
