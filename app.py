@@ -8,6 +8,7 @@ person's role, so a page the role may not use is not reachable at all.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
@@ -21,17 +22,47 @@ log = logging.getLogger("okr")
 
 st.set_page_config(page_title="OKR Tracker", page_icon=":material/flag:", layout="wide")
 
-PAGES = {
-    "home": st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-    "account": st.Page("app_pages/account.py", title="Account", icon=":material/person:"),
-    "admin": st.Page("app_pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"),
-}
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str
+    title: str
+    icon: str
+    url_path: str
+    section: str
+    roles: frozenset[str] = frozenset(Role)
+    default: bool = False
+
+
+PAGE_SPECS = (
+    PageSpec("my_okrs.py", "My OKRs", ":material/home:", "my-okrs", "OKRs", default=True),
+    PageSpec("log_progress.py", "Log progress", ":material/edit_note:", "log-progress", "OKRs"),
+    PageSpec("set_goals.py", "Set goals", ":material/flag:", "set-goals", "OKRs"),
+    PageSpec("account.py", "Account", ":material/person:", "account", "You"),
+    PageSpec(
+        "admin.py",
+        "Admin",
+        ":material/admin_panel_settings:",
+        "admin",
+        "Organisation",
+        frozenset({Role.ADMIN}),
+    ),
+)
 
 
 def pages_for(role: str) -> dict[str, list[st.Page]]:
-    sections = {"OKRs": [PAGES["home"]], "You": [PAGES["account"]]}
-    if role == Role.ADMIN:
-        sections["Organisation"] = [PAGES["admin"]]
+    """The navigation of a role: only the pages it may use exist for it."""
+    sections: dict[str, list[st.Page]] = {}
+    for spec in PAGE_SPECS:
+        if role in spec.roles:
+            page = st.Page(
+                f"app_pages/{spec.file}",
+                title=spec.title,
+                icon=spec.icon,
+                url_path=spec.url_path,
+                default=spec.default,
+            )
+            sections.setdefault(spec.section, []).append(page)
     return sections
 
 

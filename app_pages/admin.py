@@ -138,8 +138,13 @@ def people_tab() -> None:
     with team_col:
         team_id = id_select("Team", "admin.people.team", team_names(), None, none_label="All teams")
     page = page_col.number_input("Page", min_value=1, value=1, step=1, key="admin.people.page")
-    add_col.button("Add person", icon=":material/person_add:", key="admin.people.add",
-                   on_click=open_dialog, args=("new_person",))
+    add_col.button(
+        "Add person",
+        icon=":material/person_add:",
+        key="admin.people.add",
+        on_click=open_dialog,
+        args=("new_person",),
+    )
     if dialog_open("new_person"):
         add_person()
     people, total = store.cached(
@@ -192,8 +197,13 @@ def edit_team(team: dict) -> None:
 
 
 def teams_tab() -> None:
-    st.button("Create team", icon=":material/group_add:", key="admin.teams.add",
-              on_click=open_dialog, args=("new_team",))
+    st.button(
+        "Create team",
+        icon=":material/group_add:",
+        key="admin.teams.add",
+        on_click=open_dialog,
+        args=("new_team",),
+    )
     if dialog_open("new_team"):
         add_team()
     teams = store.cached(queries.teams_frame)

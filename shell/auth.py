@@ -27,12 +27,6 @@ from shell import store
 COOKIE_NAME = "okr_tracker_auth"
 COOKIE_EXPIRY_DAYS = 7
 LOCAL_KEY_FILE = PROJECT_ROOT / ".streamlit" / "cookie_key"
-LOGIN_FIELDS = {
-    "Form name": "Sign in",
-    "Username": "Username",
-    "Password": "Password",
-    "Login": "Sign in",
-}
 
 
 class ConfigurationError(RuntimeError):
@@ -145,21 +139,40 @@ def make_authenticator() -> tuple[stauth.Authenticate, SignInDirectory]:
 
 
 def render_login(authenticator: stauth.Authenticate, directory: SignInDirectory) -> None:
-    """The sign-in form (nothing when already signed in, or signed in by the cookie)."""
+    """Sign in by the cookie, else by the form. The form sits in a placeholder that is
+    emptied once signed in, so the page that was asked for appears in the same run; the
+    cookie is written outside it (and with no st.rerun() after it, or it never reaches the
+    browser)."""
     try:
-        authenticator.login(
-            location="main",
-            max_login_attempts=MAX_FAILED_LOGINS,
-            key="app.login",
-            fields=LOGIN_FIELDS,
+        authenticator.login(location="unrendered")  # the cookie, when there is a valid one
+    except LoginError as error:  # a cookie for a person who can no longer sign in
+        authenticator.cookie_controller.delete_cookie()
+        _show_login_error(directory, str(error))
+        return
+    if st.session_state.get("authentication_status"):
+        return
+    box = st.empty()
+    with box.form("app.login"):
+        st.subheader("Sign in")
+        username = st.text_input("Username", key="app.login.username", autocomplete="username")
+        password = st.text_input(
+            "Password", type="password", key="app.login.password", autocomplete="current-password"
+        )
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if not submitted:
+        return
+    try:
+        authenticator.authentication_controller.login(
+            username, password, max_login_attempts=MAX_FAILED_LOGINS
         )
     except LoginError as error:
-        if "authorized" in str(error):  # a cookie for a person who can no longer sign in
-            authenticator.cookie_controller.delete_cookie()
         _show_login_error(directory, str(error))
         return
     _persist_attempts(directory)
-    if st.session_state.get("authentication_status") is False and not _show_lock(directory):
+    if st.session_state.get("authentication_status"):
+        box.empty()
+        authenticator.cookie_controller.set_cookie()
+    elif not _show_lock(directory):
         st.error("Incorrect username or password.", icon=":material/error:")
 
 

@@ -34,8 +34,11 @@ def build_org(sessions, today: date | None = None) -> Org:
     """admin; team "Product" (lead: lena) inside "Company"; members mia and max in Product;
     exec eve in Company; another team "Sales" (lead: sam) with member sue; an active cycle."""
     today = today or date.today()
-    admin_id = run(sessions, commands.create_first_admin,
-                   commands.UserInput("admin", "Ada Admin", "admin@example.com", password=PASSWORD))
+    admin_id = run(
+        sessions,
+        commands.create_first_admin,
+        commands.UserInput("admin", "Ada Admin", "admin@example.com", password=PASSWORD),
+    )
     admin = Actor(admin_id, "admin", None)
     ids = {"admin": admin_id}
     ids["company"] = run(sessions, commands.create_team, admin, "Company", None, None)
@@ -50,12 +53,31 @@ def build_org(sessions, today: date | None = None) -> Org:
         ("sue", "Sue Member", "member", "sales"),
     ]
     for username, name, role, team in people:
-        ids[username] = run(sessions, commands.create_user, admin, commands.UserInput(
-            username, name, f"{username}@example.com", role, ids[team], None, "en", PASSWORD))
-    run(sessions, commands.update_team, admin, ids["product"], "Product", ids["company"],
-        ids["lena"])
+        ids[username] = run(
+            sessions,
+            commands.create_user,
+            admin,
+            commands.UserInput(
+                username, name, f"{username}@example.com", role, ids[team], None, "en", PASSWORD
+            ),
+        )
+    run(
+        sessions,
+        commands.update_team,
+        admin,
+        ids["product"],
+        "Product",
+        ids["company"],
+        ids["lena"],
+    )
     run(sessions, commands.update_team, admin, ids["sales"], "Sales", ids["company"], ids["sam"])
-    ids["cycle"] = run(sessions, commands.create_cycle, admin, "Now",
-                       today - timedelta(days=30), today + timedelta(days=60))
+    ids["cycle"] = run(
+        sessions,
+        commands.create_cycle,
+        admin,
+        "Now",
+        today - timedelta(days=30),
+        today + timedelta(days=60),
+    )
     run(sessions, commands.set_cycle_state, admin, ids["cycle"], "active")
     return Org(sessions, admin, ids)

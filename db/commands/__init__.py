@@ -15,6 +15,17 @@ from db.commands.accounts import (
     set_user_active,
     update_user,
 )
+from db.commands.checkins import CheckInInput, check_in, check_in_many
+from db.commands.okrs import (
+    KRInput,
+    ObjectiveInput,
+    add_key_result,
+    copy_objective,
+    create_objective,
+    set_objective_state,
+    update_key_result,
+    update_objective,
+)
 from db.commands.org import (
     create_cycle,
     create_team,
@@ -25,7 +36,18 @@ from db.commands.org import (
 )
 
 __all__ = [
+    "CheckInInput",
+    "KRInput",
+    "ObjectiveInput",
     "UserInput",
+    "add_key_result",
+    "check_in",
+    "check_in_many",
+    "copy_objective",
+    "create_objective",
+    "set_objective_state",
+    "update_key_result",
+    "update_objective",
     "change_password",
     "create_cycle",
     "create_first_admin",

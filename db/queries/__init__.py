@@ -1,6 +1,7 @@
 """Every read. Functions take a session and return plain values, frozen dataclasses or
 DataFrames (never ORM objects, so results can be cached)."""
 
+from db.queries import okrs
 from db.queries.accounts import (
     CurrentUser,
     SignInRecord,
@@ -22,6 +23,7 @@ from db.queries.org import (
 )
 
 __all__ = [
+    "okrs",
     "CurrentUser",
     "CycleRow",
     "SignInRecord",

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from db.engine import make_sessionmaker
 

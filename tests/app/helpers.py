@@ -46,5 +46,8 @@ def can_open(at: AppTest, page: str) -> bool:
 
 
 def signed_in(at: AppTest) -> bool:
-    return bool(at.session_state["authentication_status"]) if "authentication_status" in \
-        at.session_state else False
+    return (
+        bool(at.session_state["authentication_status"])
+        if "authentication_status" in at.session_state
+        else False
+    )

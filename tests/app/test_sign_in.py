@@ -12,13 +12,13 @@ def test_right_password_opens_home_wrong_one_says_so(app_db):
     build_org(app_db)
     at = sign_in("mia", PASSWORD)
     assert signed_in(at) and not at.exception
-    assert at.title[0].value == "Hello, Mia Member"
+    assert at.title[0].value == "My OKRs"
     assert "Sign out" in [b.label for b in at.sidebar.button]
 
     at = sign_in("mia", "not-the-password")
     assert not signed_in(at)
     assert errors(at) == ["Incorrect username or password."]
-    assert not any(t.value.startswith("Hello") for t in at.title)
+    assert [t.value for t in at.title] == ["OKR Tracker"]
 
 
 def test_five_failures_lock_the_account_even_for_the_right_password(app_db):
@@ -64,7 +64,7 @@ def test_signed_out_sessions_see_only_the_sign_in_form(app_db):
     at.run()
     assert [t.value for t in at.title] == ["OKR Tracker"]
     assert {ti.label for ti in at.text_input} == {"Username", "Password"}
-    for page in ("app_pages/home.py", "app_pages/account.py", "app_pages/admin.py"):
+    for page in ("app_pages/my_okrs.py", "app_pages/account.py", "app_pages/admin.py"):
         assert not can_open(at, page)
 
 
@@ -82,7 +82,8 @@ def test_first_run_setup_creates_an_admin_who_can_sign_in(app_db):
     button(at, "Continue to sign in").click()
     at.run()
     at = sign_in("boss", "first-admin-pw", at)
-    assert signed_in(at) and at.title[0].value == "Hello, Bà Chủ Nguyễn"
+    assert signed_in(at) and at.title[0].value == "My OKRs"
+    assert "Bà Chủ Nguyễn" in at.sidebar.markdown[0].value
     assert can_open(at, "app_pages/admin.py")
 
 
@@ -115,4 +116,4 @@ def test_admin_creates_a_person_who_can_then_sign_in(app_db):
     at.run()
     assert not at.exception and not errors(at)
     person = sign_in("linh.tran", "linh-password-1")
-    assert signed_in(person) and person.title[0].value == "Hello, Trần Thu Linh"
+    assert signed_in(person) and "Trần Thu Linh" in person.sidebar.markdown[0].value

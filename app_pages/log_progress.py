@@ -1,0 +1,223 @@
+"""Log progress: check in on one KR (the one most in need by default, or ?kr=), see its
+history against the expected pace, or update all my KRs in one form."""
+
+import pandas as pd
+import streamlit as st
+
+from components.charts import checkin_history_chart, pace_line
+from components.okr_view import kr_value_text, progress_bar, status_badge
+from core.enums import KRKind, Role
+from core.formatting import format_age
+from core.permissions import can_check_in
+from core.progress import format_progress
+from core.status import STATUS_LABELS
+from db import commands
+from db.queries import okrs
+from shell import store
+from shell.context import current_cycle, current_user
+
+user = current_user()
+cycle = current_cycle()
+actor = user.actor
+
+
+def linked_kr() -> pd.DataFrame | None:
+    """The KR named in ?kr=, when it exists and the actor may check in on it."""
+    requested = st.query_params.get("kr", "")
+    if not requested.isdigit():
+        return None
+    kr = store.cached(okrs.key_result, int(requested))
+    if kr.empty:
+        st.warning("The key result in this link no longer exists.")
+        return None
+    row = kr.iloc[0]
+    if not can_check_in(actor, int(row.owner_id), row.objective_team_id):
+        st.warning(
+            f"You cannot check in on “{row.title}”: only its owner, the lead of its team "
+            "or an admin can."
+        )
+        return None
+    return kr
+
+
+def choices() -> pd.DataFrame:
+    """My KRs (and, for leads, my teams' KRs), most in need first, plus a linked one."""
+    frames = [store.cached(okrs.my_key_results, user.id, cycle)]
+    if (
+        user.role == Role.LEAD
+        and user.led_team_ids
+        and st.toggle("Include my teams' key results", key="log.team_krs")
+    ):
+        frames.append(store.cached(okrs.team_key_results, tuple(sorted(user.led_team_ids)), cycle))
+    linked = linked_kr()
+    if linked is not None:
+        frames.insert(0, linked)
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return pd.DataFrame()
+    krs = pd.concat(frames).drop_duplicates("kr_id")
+    return krs[krs["objective_state"] == "active"]
+
+
+def remember_choice() -> None:
+    st.query_params["kr"] = str(st.session_state["log.kr"])
+
+
+def check_in_form(kr) -> None:
+    kr_id, version = int(kr.kr_id), int(kr.kr_version)
+    with st.form(f"log.form.{kr_id}.{version}", clear_on_submit=False):
+        if kr.kind == KRKind.MILESTONE:
+            done = st.radio(
+                "Milestone",
+                ["not done", "done"],
+                horizontal=True,
+                index=int((kr.current or 0) >= 1),
+                key=f"log.done.{kr_id}.{version}",
+            )
+            value = 1.0 if done == "done" else 0.0
+        else:
+            current = "" if pd.isna(kr.current) else f"{kr.current:g}"
+            value = st.text_input(
+                "New value",
+                current,
+                key=f"log.value.{kr_id}.{version}",
+                help="A number; thousands separators are fine (1,250,000).",
+            )
+        confidence = st.slider(
+            "Confidence that it will be achieved (0–10)",
+            0,
+            10,
+            5 if pd.isna(kr.confidence) else int(kr.confidence),
+            key=f"log.conf.{kr_id}.{version}",
+        )
+        note = st.text_area(
+            "What changed? Any blockers?",
+            key=f"log.note.{kr_id}.{version}",
+            max_chars=2000,
+            height=90,
+        )
+        submitted = st.form_submit_button("Save check-in", type="primary")
+    if submitted and store.write(
+        commands.check_in, actor, commands.CheckInInput(kr_id, value, confidence, note)
+    ):
+        after = store.cached(okrs.key_result, kr_id).iloc[0]
+        st.toast(
+            f"Saved. {after.title}: {format_progress(after.progress)} · "
+            f"{STATUS_LABELS[after.status]}",
+            icon=":material/check_circle:",
+        )
+        st.rerun()
+
+
+def history(kr) -> None:
+    checkins = store.cached(okrs.check_ins, int(kr.kr_id))
+    st.subheader("History")
+    if checkins.empty:
+        st.caption("No check-ins yet.")
+        return
+    kr_cycle = okrs_cycle(int(kr.cycle_id))
+    chart = checkin_history_chart(
+        checkins,
+        pace_line(kr.kind, kr.start, kr.target, kr_cycle.start_date, kr_cycle.end_date),
+        unit_title=kr.unit_label if isinstance(kr.unit_label, str) else kr.unit,
+    )
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    chart_tab.altair_chart(chart, width="stretch")
+    shown = checkins[["at", "value", "confidence", "author", "note"]].iloc[::-1]
+    table_tab.dataframe(
+        shown,
+        hide_index=True,
+        column_config={"at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm")},
+    )
+
+
+def okrs_cycle(cycle_id: int):
+    return cycle if cycle.id == cycle_id else store.cached(okrs.cycle_row, cycle_id)
+
+
+def single_check_in(krs: pd.DataFrame) -> None:
+    by_id = {int(row.kr_id): row for row in krs.itertuples(index=False)}
+    requested = st.query_params.get("kr", "")
+    if requested.isdigit() and int(requested) in by_id:
+        st.session_state["log.kr"] = int(requested)
+    elif st.session_state.get("log.kr") not in by_id:
+        st.session_state["log.kr"] = next(iter(by_id))
+    kr_id = st.selectbox(
+        "Key result",
+        list(by_id),
+        key="log.kr",
+        on_change=remember_choice,
+        format_func=lambda k: (
+            f"{by_id[k].title} — {by_id[k].objective_title} ({STATUS_LABELS[by_id[k].status]})"
+        ),
+    )
+    kr = by_id[kr_id]
+    with st.container(border=True):
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        with left:
+            progress_bar(kr.progress, "Progress ")
+            st.caption(f"{kr_value_text(kr)} · last update {format_age(kr.days_since_update)}")
+        with right:
+            status_badge(kr.status)
+    check_in_form(kr)
+    history(kr)
+
+
+def update_all(krs: pd.DataFrame) -> None:
+    """One form for every KR I own: fill the ones that moved; all save together, or none."""
+    mine = krs[krs["owner_id"] == user.id]
+    if mine.empty:
+        st.info("You own no published key results in this cycle.")
+        return
+    nonce = st.session_state.get("log.all_nonce", 0)
+    rows = []
+    with st.form("log.all"):
+        st.caption("Leave a value empty to skip that key result.")
+        for kr in mine.itertuples(index=False):
+            key = f"log.all.{kr.kr_id}.{nonce}"
+            text, value_col, conf_col = st.columns([4, 2, 2], vertical_alignment="bottom")
+            text.markdown(f"**{kr.title}**")
+            text.caption(kr_value_text(kr))
+            if kr.kind == KRKind.MILESTONE:
+                value = value_col.selectbox("Milestone", ["", "done", "not done"], key=f"{key}.v")
+            else:
+                value = value_col.text_input("New value", key=f"{key}.v")
+            confidence = conf_col.number_input(
+                "Confidence",
+                0,
+                10,
+                5 if pd.isna(kr.confidence) else int(kr.confidence),
+                key=f"{key}.c",
+            )
+            rows.append((int(kr.kr_id), value, confidence))
+        note = st.text_input("Note for all (optional)", key=f"log.all.note.{nonce}")
+        submitted = st.form_submit_button("Save all", type="primary")
+    if not submitted:
+        return
+    entries = [
+        commands.CheckInInput(kr_id, value, confidence, note)
+        for kr_id, value, confidence in rows
+        if str(value).strip()
+    ]
+    if store.write(commands.check_in_many, actor, entries):
+        st.session_state["log.all_nonce"] = nonce + 1
+        st.toast(f"Saved {len(entries)} check-ins.", icon=":material/check_circle:")
+        st.rerun()
+
+
+st.title("Log progress")
+if cycle is None:
+    st.info("There is no cycle yet.")
+    st.stop()
+available = choices()
+if available.empty:
+    st.info(
+        "You have no published key results to check in on in this cycle. "
+        "Create and publish them in **Set goals**."
+    )
+    st.stop()
+one, many = st.tabs(["Check in", "Update all my KRs"])
+with one:
+    single_check_in(available)
+with many:
+    update_all(available)

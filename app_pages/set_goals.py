@@ -1,0 +1,471 @@
+"""Set goals: create, edit, align, publish, archive and copy objectives with their key results,
+at the levels the role allows (the write functions check it again)."""
+
+import pandas as pd
+import streamlit as st
+
+from components.okr_view import kr_value_text, objective_header, progress_bar, status_badge
+from components.pickers import id_select, person_picker
+from core.enums import KRKind, Level, ObjectiveState, Role, Unit
+from core.permissions import can_edit_objective
+from db import commands, queries
+from db.queries import okrs
+from shell import store
+from shell.context import current_cycle, current_user
+
+user = current_user()
+actor = user.actor
+cycle = current_cycle()
+
+KIND_LABELS = {
+    KRKind.INCREASE: "increase to",
+    KRKind.DECREASE: "decrease to",
+    KRKind.STAY_ABOVE: "stay above",
+    KRKind.STAY_BELOW: "stay below",
+    KRKind.MILESTONE: "milestone (done / not done)",
+}
+UNIT_LABELS = {
+    Unit.NUMBER: "number",
+    Unit.PERCENT: "percent",
+    Unit.CURRENCY: "currency",
+    Unit.TEXT: "custom unit",
+}
+KR_EDITOR_COLUMNS = [
+    "title",
+    "kind",
+    "start",
+    "target",
+    "unit",
+    "currency",
+    "unit label",
+    "weight",
+    "owner",
+]
+
+
+def allowed_levels() -> list[str]:
+    if user.role in (Role.ADMIN, Role.EXECUTIVE):
+        return [Level.COMPANY, Level.TEAM, Level.INDIVIDUAL]
+    if user.role == Role.LEAD and user.led_team_ids:
+        return [Level.TEAM, Level.INDIVIDUAL]
+    return [Level.INDIVIDUAL]
+
+
+def team_choices() -> dict[int, str]:
+    teams = store.cached(queries.teams_frame)
+    if user.role not in (Role.ADMIN, Role.EXECUTIVE):
+        teams = teams[teams["id"].isin(user.led_team_ids)]
+    return dict(zip(teams["id"], teams["name"], strict=True))
+
+
+def people_options(search: str, ids: tuple[int, ...]) -> dict[int, str]:
+    return store.cached(queries.person_options, search, ids)
+
+
+# --- dialogs stay open across reruns until saved or dismissed ----------------------------
+
+
+def open_dialog(name: str, *records: dict) -> None:
+    """Remember the dialog and the records as they were when opened: a save then carries the
+    version the person saw, so an edit made meanwhile by someone else is refused, not lost."""
+    st.session_state["goals.dialog"] = (name, records)
+
+
+def close_dialog() -> None:
+    st.session_state.pop("goals.dialog", None)
+
+
+def done(message: str) -> None:
+    close_dialog()
+    st.toast(message, icon=":material/check_circle:")
+    st.rerun()
+
+
+# --- objective form ----------------------------------------------------------------------
+
+
+def parent_picker(prefix: str, level: str, current_id: int | None, exclude_id: int | None):
+    search = st.text_input(
+        "Find a parent objective to align to",
+        key=f"{prefix}.parent_search",
+        placeholder="Search by title or team",
+    )
+    options = store.cached(okrs.parent_candidates, cycle.id, level, search, exclude_id)
+    if current_id and current_id not in options:
+        options = {
+            current_id: store.cached(okrs.objective_titles, (current_id,)).get(
+                current_id, "current parent"
+            ),
+            **options,
+        }
+    return id_select(
+        "Aligns to", f"{prefix}.parent", options, current_id, none_label="— not aligned —"
+    )
+
+
+def kr_slots(prefix: str, owners: dict[int, str]) -> list[commands.KRInput]:
+    """Rows of key-result fields inside the form; rows left without a title are skipped."""
+    rows = []
+    for slot in range(st.session_state.get(f"{prefix}.slots", 3)):
+        key = f"{prefix}.kr{slot}"
+        title_col, owner_col = st.columns([3, 1])
+        title = title_col.text_input(
+            f"Key result {slot + 1}",
+            key=f"{key}.title",
+            placeholder="e.g. Raise weekly active users",
+        )
+        owner_id = owner_col.selectbox(
+            "Owner", list(owners), format_func=owners.get, key=f"{key}.owner"
+        )
+        kind_col, start_col, target_col, unit_col, code_col, weight_col = st.columns(
+            [3, 2, 2, 2, 2, 1]
+        )
+        kind = kind_col.selectbox(
+            "Kind", list(KIND_LABELS), format_func=KIND_LABELS.get, key=f"{key}.kind"
+        )
+        start = start_col.text_input("Start", key=f"{key}.start")
+        target = target_col.text_input("Target / threshold", key=f"{key}.target")
+        unit = unit_col.selectbox(
+            "Unit", list(UNIT_LABELS), format_func=UNIT_LABELS.get, key=f"{key}.unit"
+        )
+        code = code_col.text_input(
+            "Currency / label",
+            key=f"{key}.code",
+            help="A currency code (VND, USD) or a unit label (customers)",
+        )
+        weight = weight_col.text_input("Weight", "1", key=f"{key}.weight")
+        if title.strip():
+            rows.append(
+                commands.KRInput(
+                    title,
+                    kind,
+                    start,
+                    target,
+                    unit,
+                    currency_code=code if unit == Unit.CURRENCY else None,
+                    unit_label=code if unit == Unit.TEXT else None,
+                    weight=weight,
+                    owner_id=owner_id,
+                )
+            )
+    return rows
+
+
+def more_slots(prefix: str) -> None:
+    st.session_state[f"{prefix}.slots"] = st.session_state.get(f"{prefix}.slots", 3) + 1
+
+
+def objective_form(obj: dict | None) -> None:
+    """Create (obj None) or edit an objective; on create, its KRs are entered in a table."""
+    prefix = f"goals.objective.{obj['objective_id']}.{obj['version']}" if obj else "goals.new"
+    levels = allowed_levels()
+    current_level = obj["level"] if obj else levels[-1]
+    if current_level not in levels:
+        levels = [current_level]
+    level = (
+        st.segmented_control(
+            "Level",
+            levels,
+            default=current_level,
+            key=f"{prefix}.level",
+            format_func=str.capitalize,
+        )
+        or current_level
+    )
+    team_id = None
+    if level == Level.TEAM:
+        team_id = id_select(
+            "Team",
+            f"{prefix}.team",
+            team_choices(),
+            obj["team_id"] if obj else None,
+            allow_none=False,
+        )
+    owner_id = user.id
+    if level != Level.INDIVIDUAL or user.role == Role.ADMIN:
+        owner_id = person_picker(
+            "Owner",
+            f"{prefix}.owner",
+            people_options,
+            obj["owner_id"] if obj else user.id,
+            allow_none=False,
+        )
+    parent_id = parent_picker(
+        prefix, level, obj["parent_id"] if obj else None, obj["objective_id"] if obj else None
+    )
+    owners = (
+        {owner_id: "owner"} | store.cached(okrs.team_members, team_id)
+        if team_id
+        else {owner_id: "owner"}
+    )
+    if owner_id in owners and owners[owner_id] == "owner":
+        owners[owner_id] = people_options("", (owner_id,)).get(owner_id, "owner")
+    with st.form(f"{prefix}.form"):
+        title = st.text_input(
+            "Objective",
+            obj["title"] if obj else "",
+            key=f"{prefix}.title",
+            placeholder="What do you want to achieve? e.g. Delight new customers",
+        )
+        description = st.text_area(
+            "Why it matters (optional)",
+            obj["description"] if obj else "",
+            key=f"{prefix}.description",
+            height=80,
+        )
+        key_results = ()
+        if obj is None:
+            st.markdown("**Key results** — how you will measure it")
+            key_results = kr_slots(prefix, owners)
+        submitted = st.form_submit_button(
+            "Save as draft" if obj is None else "Save", type="primary"
+        )
+    if obj is None:
+        st.button(
+            "Another key result",
+            icon=":material/add:",
+            key=f"{prefix}.more",
+            on_click=more_slots,
+            args=(prefix,),
+        )
+    if not submitted:
+        return
+    data = commands.ObjectiveInput(
+        cycle_id=cycle.id,
+        level=level,
+        title=title,
+        owner_id=owner_id,
+        team_id=team_id,
+        description=description,
+        parent_id=parent_id,
+        key_results=key_results,
+    )
+    if obj is None:
+        if store.write(commands.create_objective, actor, data):
+            done("Objective saved as a draft. Publish it when it is ready.")
+    elif store.write(commands.update_objective, actor, obj["objective_id"], obj["version"], data):
+        done("Objective saved.")
+
+
+@st.dialog("New objective", width="large", on_dismiss=close_dialog)
+def new_objective_dialog() -> None:
+    objective_form(None)
+
+
+@st.dialog("Edit objective", width="large", on_dismiss=close_dialog)
+def edit_objective_dialog(obj: dict) -> None:
+    objective_form(obj)
+
+
+# --- key result form ---------------------------------------------------------------------
+
+
+def kr_form(obj: dict, kr: dict | None) -> None:
+    prefix = (
+        f"goals.kr.{kr['kr_id']}.{kr['kr_version']}" if kr else f"goals.newkr.{obj['objective_id']}"
+    )
+    owner_id = kr["owner_id"] if kr else obj["owner_id"]
+    if obj["level"] != Level.INDIVIDUAL:
+        owner_id = person_picker(
+            "Owner", f"{prefix}.owner", people_options, owner_id, allow_none=False
+        )
+    with st.form(f"{prefix}.form"):
+        title = st.text_input("Key result", kr["title"] if kr else "", key=f"{prefix}.title")
+        kinds = list(KIND_LABELS)
+        kind = st.selectbox(
+            "Kind",
+            kinds,
+            format_func=KIND_LABELS.get,
+            key=f"{prefix}.kind",
+            index=kinds.index(kr["kind"]) if kr else 0,
+        )
+        start_col, target_col, weight_col = st.columns(3)
+        start = start_col.text_input("Start", _text(kr, "start"), key=f"{prefix}.start")
+        target = target_col.text_input(
+            "Target / threshold", _text(kr, "target"), key=f"{prefix}.target"
+        )
+        weight = weight_col.text_input("Weight", _text(kr, "weight") or "1", key=f"{prefix}.weight")
+        unit_col, currency_col, label_col = st.columns(3)
+        units = list(UNIT_LABELS)
+        unit = unit_col.selectbox(
+            "Unit",
+            units,
+            format_func=UNIT_LABELS.get,
+            key=f"{prefix}.unit",
+            index=units.index(kr["unit"]) if kr else 0,
+        )
+        currency = currency_col.text_input(
+            "Currency code", _text(kr, "currency_code"), key=f"{prefix}.currency", placeholder="VND"
+        )
+        unit_label = label_col.text_input(
+            "Unit label",
+            _text(kr, "unit_label"),
+            key=f"{prefix}.unit_label",
+            placeholder="customers",
+        )
+        submitted = st.form_submit_button("Save", type="primary")
+    if not submitted:
+        return
+    data = commands.KRInput(
+        title, kind, start, target, unit, currency or None, unit_label or None, weight, owner_id
+    )
+    if kr is None:
+        if store.write(commands.add_key_result, actor, obj["objective_id"], obj["version"], data):
+            done("Key result added.")
+    elif store.write(commands.update_key_result, actor, kr["kr_id"], kr["kr_version"], data):
+        done("Key result saved.")
+
+
+def _text(kr: dict | None, field: str) -> str:
+    if not kr or kr.get(field) is None or pd.isna(kr.get(field)):
+        return ""
+    value = kr[field]
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@st.dialog("Key result", width="large", on_dismiss=close_dialog)
+def kr_dialog(obj: dict, kr: dict | None = None) -> None:
+    kr_form(obj, kr)
+
+
+# --- the list ----------------------------------------------------------------------------
+
+
+def state_actions(obj: dict) -> None:
+    """Publish / archive / restore, and copy to another cycle."""
+    oid, version, state = obj["objective_id"], obj["version"], obj["state"]
+    actions = {
+        ObjectiveState.DRAFT: [
+            ("Publish", ObjectiveState.ACTIVE, "primary"),
+            ("Archive", ObjectiveState.ARCHIVED, "secondary"),
+        ],
+        ObjectiveState.ACTIVE: [("Archive", ObjectiveState.ARCHIVED, "secondary")],
+        ObjectiveState.ARCHIVED: [("Restore as draft", ObjectiveState.DRAFT, "secondary")],
+        ObjectiveState.CLOSED: [],
+    }[ObjectiveState(state)]
+    columns = st.columns(len(actions) + 3)
+    columns[0].button(
+        "Edit",
+        key=f"goals.edit.{oid}.{version}",
+        icon=":material/edit:",
+        on_click=open_dialog,
+        args=("objective", obj),
+    )
+    columns[1].button(
+        "Add key result",
+        key=f"goals.addkr.{oid}.{version}",
+        icon=":material/add:",
+        on_click=open_dialog,
+        args=("kr", obj),
+    )
+    for column, (label, target, kind) in zip(columns[2:], actions, strict=False):
+        if column.button(label, key=f"goals.{target}.{oid}.{version}", type=kind) and store.write(
+            commands.set_objective_state, actor, oid, version, target
+        ):
+            done(f"“{obj['title']}” is now {target.value}.")
+    copy_control(obj, columns[-1])
+
+
+def copy_control(obj: dict, column) -> None:
+    others = {
+        c.id: c.name
+        for c in store.cached(queries.cycles)
+        if c.id != cycle.id and c.state != "closed"
+    }
+    if not others:
+        return
+    with column.popover("Copy to cycle", icon=":material/content_copy:"):
+        target = id_select(
+            "Cycle", f"goals.copy.{obj['objective_id']}", others, None, allow_none=False
+        )
+        if st.button("Copy", key=f"goals.copy_go.{obj['objective_id']}") and store.write(
+            commands.copy_objective, actor, obj["objective_id"], target
+        ):
+            done(f"Copied into {others[target]} as a draft.")
+
+
+def objective_block(obj: dict, krs: pd.DataFrame) -> None:
+    with st.container(border=True):
+        head, bar, badge = st.columns([6, 3, 2], vertical_alignment="center")
+        with head:
+            objective_header(pd.Series(obj))
+        with bar:
+            progress_bar(obj["progress"], "Progress ")
+        with badge:
+            if obj["state"] == ObjectiveState.ACTIVE:
+                status_badge(obj["status"])
+            else:
+                st.badge(obj["state"], color="gray")
+        mine = krs[krs["objective_id"] == obj["objective_id"]]
+        for kr in mine.to_dict("records"):
+            text, edit = st.columns([9, 1], vertical_alignment="center")
+            text.markdown(
+                f"• {kr['title']} — {kr_value_text(pd.Series(kr))} · "
+                f"{kr['owner_name']} · weight {kr['weight']:g}"
+            )
+            edit.button(
+                "Edit",
+                key=f"goals.editkr.{kr['kr_id']}.{kr['kr_version']}",
+                on_click=open_dialog,
+                args=("kr", obj, kr),
+            )
+        if mine.empty:
+            st.caption("No key results yet: add at least one before publishing.")
+        if can_edit_objective(actor, obj["level"], obj["team_id"], obj["owner_id"]):
+            state_actions(obj)
+
+
+def show_open_dialog() -> None:
+    name, records = st.session_state.get("goals.dialog") or (None, ())
+    dialogs = {
+        "new_objective": new_objective_dialog,
+        "objective": edit_objective_dialog,
+        "kr": kr_dialog,
+    }
+    if name in dialogs:
+        dialogs[name](*records)
+
+
+st.title("Set goals")
+if cycle is None:
+    st.info("There is no cycle yet. An admin creates one in Admin → Cycles.")
+    st.stop()
+if cycle.state == "closed":
+    st.warning(
+        f"{cycle.name} is closed: its OKRs can no longer change. Pick an open cycle in "
+        "the sidebar, or copy objectives from here into one."
+    )
+st.caption(f"{cycle.name} · you can set: {', '.join(allowed_levels())} objectives")
+
+new_col, team_col, archived_col = st.columns([2, 3, 2], vertical_alignment="bottom")
+new_col.button(
+    "New objective",
+    type="primary",
+    icon=":material/add:",
+    on_click=open_dialog,
+    args=("new_objective",),
+    disabled=cycle.state == "closed",
+)
+team_filter = None
+if user.role in (Role.ADMIN, Role.EXECUTIVE, Role.LEAD) and team_choices():
+    with team_col:
+        team_filter = id_select(
+            "Show a team's objectives",
+            "goals.team",
+            team_choices(),
+            None,
+            none_label="Mine and my teams'",
+        )
+show_archived = archived_col.toggle("Show archived", key="goals.archived")
+
+objectives, key_results = store.cached(
+    okrs.editable_objectives, actor, cycle, team_filter, show_archived
+)
+show_open_dialog()
+if objectives.empty:
+    st.info(
+        "Nothing here yet. **New objective** starts one: a title, how it aligns, and a few "
+        "measurable key results."
+    )
+for record in objectives.to_dict("records"):
+    objective_block(record, key_results)

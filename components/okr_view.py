@@ -1,0 +1,118 @@
+"""Drawing objectives and key results: status badges, progress bars, KR rows, objective cards.
+
+Rows come from db.queries.okrs frames (annotated with progress and status); nothing here
+reads the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from core.enums import Status
+from core.formatting import format_age, format_target, format_value
+from core.progress import clamp, format_progress
+from core.status import STATUS_LABELS
+
+BADGE_COLORS = {
+    Status.ACHIEVED: "green",
+    Status.ON_TRACK: "blue",
+    Status.AT_RISK: "orange",
+    Status.NEEDS_UPDATE: "violet",
+    Status.OFF_TRACK: "red",
+}
+STATUS_ICONS = {
+    Status.ACHIEVED: ":material/verified:",
+    Status.ON_TRACK: ":material/trending_up:",
+    Status.AT_RISK: ":material/warning:",
+    Status.NEEDS_UPDATE: ":material/schedule:",
+    Status.OFF_TRACK: ":material/trending_down:",
+}
+STATE_BADGES = {"draft": "gray", "archived": "gray", "closed": "gray"}
+
+
+def status_badge(status: str | None) -> None:
+    if status is None or pd.isna(status):
+        st.badge("no key results", color="gray")
+        return
+    status = Status(status)
+    st.badge(STATUS_LABELS[status], icon=STATUS_ICONS[status], color=BADGE_COLORS[status])
+
+
+def progress_bar(progress: float | None, label: str = "") -> None:
+    """A bar clamped to 100 %, with the real figure (e.g. 120 %) in its text."""
+    value = clamp(None if pd.isna(progress) else progress)
+    text = f"{label}{format_progress(None if pd.isna(progress) else progress)}"
+    st.progress(value or 0.0, text=text)
+
+
+def kr_value_text(kr) -> str:
+    current = format_value(_value(kr.current), kr.kind, kr.unit, kr.currency_code, kr.unit_label)
+    aim = format_target(
+        kr.kind, _value(kr.start), _value(kr.target), kr.unit, kr.currency_code, kr.unit_label
+    )
+    return f"{current} · {aim}"
+
+
+def _value(value) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def kr_row(kr, check_in_link: Callable[[object], None] | None = None) -> None:
+    """One key result: title and owner, progress, status, value, last update, check-in link."""
+    title, bar, badge, action = st.columns([5, 3, 2, 2], vertical_alignment="center")
+    with title:
+        st.markdown(f"**{_escape(kr.title)}**")
+        st.caption(
+            f"{_escape(kr.owner_name)} · {kr_value_text(kr)} · "
+            f"updated {format_age(_days(kr.days_since_update))}"
+        )
+    with bar:
+        progress_bar(kr.progress)
+    with badge:
+        status_badge(kr.status)
+    if check_in_link is not None:
+        with action:
+            check_in_link(kr)
+
+
+def _days(value) -> int | None:
+    return None if pd.isna(value) else int(value)
+
+
+def objective_header(obj) -> None:
+    level = obj.level.capitalize()
+    team = f" · {obj.team}" if isinstance(obj.team, str) else ""
+    aligned = f" · aligned to “{obj.parent_title}”" if isinstance(obj.parent_title, str) else ""
+    st.markdown(f"#### {_escape(obj.title)}")
+    st.caption(f"{level}{team} · {_escape(obj.owner_name)}{_escape(aligned)}")
+
+
+def objective_card(
+    obj, krs: pd.DataFrame, check_in_link: Callable[[object], None] | None = None
+) -> None:
+    """An objective with its progress, status and key results, in a bordered box."""
+    with st.container(border=True):
+        head, bar, badge = st.columns([6, 3, 2], vertical_alignment="center")
+        with head:
+            objective_header(obj)
+        with bar:
+            progress_bar(obj.progress, "Progress ")
+        with badge:
+            if obj.state != "active":
+                st.badge(obj.state, color=STATE_BADGES.get(obj.state, "gray"))
+            else:
+                status_badge(obj.status)
+        mine = krs[krs["objective_id"] == obj.objective_id]
+        if mine.empty:
+            st.caption("No key results yet.")
+        for kr in mine.itertuples(index=False):
+            kr_row(kr, check_in_link)
+
+
+def _escape(text: str) -> str:
+    """User text in Markdown: shown literally, never interpreted as Markdown or HTML."""
+    specials = "\\`*_{}[]<>()#+-.!|~$"
+    return "".join(f"\\{char}" if char in specials else char for char in str(text))

@@ -1,0 +1,245 @@
+"""Ranking rules of the recognition boards for people and teams (DESIGN.md "Recognition").
+
+The db layer fills plain facts per KR; this module decides what counts and who ranks where, so
+the rules shown on the page (RANKING_RULES) and the ranking itself cannot drift apart.
+"""
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from core.progress import clamp, mean_progress
+
+PUBLISHED_STATES = frozenset({"active", "closed"})
+METRICS = ("score", "consistency", "kudos", "improvement")
+METRIC_LABELS = {
+    "score": "Score",
+    "consistency": "Check-in consistency",
+    "kudos": "Kudos received",
+    "improvement": "Most improved",
+}
+_DECIMALS = 4  # float noise below this must not break a tie
+
+
+@dataclass(frozen=True)
+class KRFact:
+    """What the boards need to know about one KR of the cycle.
+
+    ``checkin_weeks``: week indexes (0 = the cycle's first 7 days) with at least one check-in.
+    ``progress`` / ``progress_30_days_ago``: raw progress (clamped here); None = unknown.
+    """
+
+    kr_id: int
+    owner_id: int
+    team_id: int | None
+    objective_state: str
+    created_at: datetime
+    progress: float | None
+    progress_30_days_ago: float | None
+    checkin_weeks: frozenset[int]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """Naive datetimes are taken as UTC (as in core.status)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@dataclass(frozen=True)
+class CycleWindow:
+    """The cycle being ranked: it runs from 00:00 UTC on ``start`` to the end of ``end``."""
+
+    start: date
+    end: date
+    now: datetime
+
+    @property
+    def _start_at(self) -> datetime:
+        return datetime.combine(self.start, time(), tzinfo=UTC)
+
+    @property
+    def _length(self) -> timedelta:
+        return timedelta(days=max((self.end - self.start).days + 1, 1))
+
+    @property
+    def total_weeks(self) -> int:
+        """Weeks in the cycle, rounded to the nearest whole week (a 92-day quarter has 13)."""
+        return max(1, math.floor(self._length.days / 7 + 0.5))
+
+    def week_of(self, moment: datetime) -> int:
+        """Week index of ``moment``: 0 for the first 7 days; leftover days join the last week."""
+        days = (_as_utc(moment) - self._start_at).days
+        return min(max(days // 7, 0), self.total_weeks - 1)
+
+    @property
+    def elapsed_weeks(self) -> int:
+        """Weeks started so far (the current one included), 0 before the start, capped."""
+        if _as_utc(self.now) < self._start_at:
+            return 0
+        return self.week_of(self.now) + 1
+
+    @property
+    def late_cutoff(self) -> datetime:
+        """KRs created from this moment on (the last third of the cycle) don't count for score."""
+        return self._start_at + self._length * 2 / 3
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One person's or team's metrics; None where there is nothing to measure."""
+
+    subject_id: int
+    score: float | None
+    consistency: float | None
+    kudos: int
+    improvement: float | None
+    kr_count: int
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    rank: int
+    row: BoardRow
+    tied: bool
+
+
+def is_published(fact: KRFact) -> bool:
+    """Only KRs of active or closed objectives count; drafts and archived ones never do."""
+    return fact.objective_state in PUBLISHED_STATES
+
+
+def eligible_for_score(fact: KRFact, window: CycleWindow) -> bool:
+    """Published and created before the last third, so a late easy goal can't climb the board."""
+    return is_published(fact) and _as_utc(fact.created_at) < window.late_cutoff
+
+
+def kr_consistency(fact: KRFact, window: CycleWindow) -> float | None:
+    """Share of the KR's weeks so far with a check-in, counted from the week it was created."""
+    last = window.elapsed_weeks - 1
+    if last < 0:
+        return None
+    first = min(window.week_of(fact.created_at), last)
+    weeks = {min(max(w, 0), window.total_weeks - 1) for w in fact.checkin_weeks}
+    active = range(first, last + 1)
+    return sum(1 for w in active if w in weeks) / len(active)
+
+
+def _improvement(fact: KRFact) -> float | None:
+    now, before = clamp(fact.progress), clamp(fact.progress_30_days_ago)
+    return None if now is None or before is None else now - before
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return math.fsum(known) / len(known) if known else None
+
+
+def board_row(
+    subject_id: int, facts: Iterable[KRFact], kudos: int, window: CycleWindow
+) -> BoardRow:
+    """Metrics over one subject's KRs (published ones only; score over eligible ones)."""
+    published = [f for f in facts if is_published(f)]
+    eligible = [f for f in published if eligible_for_score(f, window)]
+    return BoardRow(
+        subject_id=subject_id,
+        score=mean_progress(f.progress for f in eligible),
+        consistency=_mean(kr_consistency(f, window) for f in published),
+        kudos=int(kudos),
+        improvement=_mean(_improvement(f) for f in published),
+        kr_count=len(eligible),
+    )
+
+
+def person_rows(
+    facts: Iterable[KRFact], kudos_received: Mapping[int, int], window: CycleWindow
+) -> list[BoardRow]:
+    """One row per KR owner or kudos receiver, by person id."""
+    by_owner: dict[int, list[KRFact]] = {}
+    for fact in facts:
+        by_owner.setdefault(fact.owner_id, []).append(fact)
+    people = sorted(set(by_owner) | set(kudos_received))
+    return [board_row(p, by_owner.get(p, ()), kudos_received.get(p, 0), window) for p in people]
+
+
+def team_rows(
+    facts: Iterable[KRFact],
+    kudos_received_by_team: Mapping[int, int],
+    team_members: Mapping[int, set[int]],
+    window: CycleWindow,
+) -> list[BoardRow]:
+    """One row per team (listed in ``team_members`` or receiving kudos), over members' KRs.
+
+    A person in two teams counts for both; a team without members gets a row with no metrics.
+    """
+    by_owner: dict[int, list[KRFact]] = {}
+    for fact in facts:
+        by_owner.setdefault(fact.owner_id, []).append(fact)
+    teams = sorted(set(team_members) | set(kudos_received_by_team))
+    rows = []
+    for team in teams:
+        members = sorted(team_members.get(team, ()))
+        team_facts = [f for m in members for f in by_owner.get(m, ())]
+        rows.append(board_row(team, team_facts, kudos_received_by_team.get(team, 0), window))
+    return rows
+
+
+def _metric_value(row: BoardRow, metric: str) -> float | None:
+    """The row's value on a board, or None when it is not ranked there."""
+    if metric == "score" and row.kr_count < 1:
+        return None
+    if metric == "kudos" and row.kudos <= 0:
+        return None
+    value = getattr(row, metric)
+    return None if value is None else round(float(value), _DECIMALS)
+
+
+def rank(
+    rows: Iterable[BoardRow],
+    metric: str,
+    names: Mapping[int, str] | None = None,
+) -> list[RankedRow]:
+    """Competition ranking ("1, 2, 2, 4"), best first; rows without a value are left out.
+
+    Ties share a rank and are listed by name (case-insensitive, when ``names`` is given) then id,
+    so the board reads the same on every visit.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"Unknown metric {metric!r}; choose one of: {', '.join(METRICS)}.")
+    names = names or {}
+    valued = [(v, r) for r in rows if (v := _metric_value(r, metric)) is not None]
+    valued.sort(
+        key=lambda vr: (-vr[0], names.get(vr[1].subject_id, "").casefold(), vr[1].subject_id)
+    )
+    counts = Counter(value for value, _ in valued)
+    ranked: list[RankedRow] = []
+    for position, (value, row) in enumerate(valued, start=1):
+        shares_previous = ranked and _metric_value(ranked[-1].row, metric) == value
+        place = ranked[-1].rank if shares_previous else position
+        ranked.append(RankedRow(place, row, counts[value] > 1))
+    return ranked
+
+
+RANKING_RULES = """\
+**How is this ranked?**
+
+Each board ranks the people (or teams) of the selected cycle on one measure, highest first:
+
+- **Score** — the average progress of the key results they own (each counted from 0 % to 100 %,
+  so over-achieving one KR cannot hide another that is behind). A team's score averages the key
+  results owned by its members.
+- **Check-in consistency** — for each key result, the share of its weeks so far (from the week
+  it was created) with at least one check-in; averaged over their key results.
+- **Kudos received** — the number of kudos received in the cycle.
+- **Most improved** — how much their key results' progress grew over the last 30 days, on
+  average.
+
+Fairness rules:
+
+- Only published OKRs count: drafts and archived objectives never do.
+- A key result added in the last third of the cycle does not count toward the score board, so
+  easy goals set late cannot climb it.
+- To be ranked on the score board you need at least one key result that counts; on the kudos
+  board, at least one kudos.
+- Equal values (to 4 decimals) share the same rank (1, 2, 2, 4) and are listed in alphabetical order.
+"""
