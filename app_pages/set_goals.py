@@ -90,7 +90,7 @@ def parent_picker(prefix: str, level: str, current_id: int | None, exclude_id: i
         key=f"{prefix}.parent_search",
         placeholder="Search by title or team",
     )
-    options = store.cached(okrs.parent_candidates, cycle.id, level, search, exclude_id)
+    options = store.cached(okrs.parent_candidates, actor, cycle.id, level, search, exclude_id)
     if current_id and current_id not in options:
         options = {
             current_id: store.cached(okrs.objective_titles, (current_id,)).get(

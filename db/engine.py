@@ -30,9 +30,15 @@ def _prepare_sqlite_path(url: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _tune_sqlite(dbapi_connection, _record) -> None:
     # Let SQLAlchemy emit BEGIN itself (pysqlite would defer it), see _begin_sqlite.
     dbapi_connection.isolation_level = None
+    # SQLite's lower() only folds ASCII; searches must find "Đẩy" when typed as "đẩy".
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

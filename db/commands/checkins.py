@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.enums import CycleState, KRKind, ObjectiveState
-from core.errors import ValidationError
+from core.errors import DomainError, ValidationError
 from core.permissions import Actor, require_check_in
 from core.progress import parse_number
 from core.validation import clean_text, validate_confidence
@@ -64,8 +64,8 @@ def check_in_many(session: Session, actor: Actor, entries: Sequence[CheckInInput
     for number, data in enumerate(entries, start=1):
         try:
             check_in(session, actor, data)
-        except ValidationError as error:
-            raise ValidationError(f"Row {number}: {error}") from None
+        except DomainError as error:
+            raise type(error)(f"Row {number}: {error}") from None
     return len(entries)
 
 

@@ -84,8 +84,9 @@ def update_objective(
     before = audit.snapshot(objective)
     if data.cycle_id != objective.cycle_id:
         raise ValidationError("Use “Copy to cycle” to move an objective to another cycle.")
-    _apply_objective(session, actor, objective, data)
-    _check_parent(session, objective, data.parent_id)
+    with session.no_autoflush:  # one UPDATE, one version step
+        _apply_objective(session, actor, objective, data)
+        _check_parent(session, objective, data.parent_id)
     audit.record(
         session,
         actor.id,
@@ -187,6 +188,9 @@ def _apply_objective(
         raise ValidationError("Choose the team this objective belongs to.")
     if team_id is not None:
         get_or_refuse(session, Team, team_id, "team")
+    if level == Level.INDIVIDUAL and owner.id != actor.id:
+        # "who may own it" says more here than "whose objectives you may edit"
+        require_assign_owner(actor, level, owner.id, owner.team_id)
     require_edit_objective(actor, level, team_id, owner.id)
     require_assign_owner(actor, level, owner.id, owner.team_id)
     objective.cycle_id = cycle.id
@@ -247,6 +251,8 @@ def update_key_result(
     _require_open_cycle(session, objective.cycle_id)
     before = audit.snapshot(record)
     _apply_kr(session, actor, objective, record, kr, None)
+    if record.last_checkin_at is None:  # nothing reported yet: no progress either
+        record.current_value = _initial_value(record)
     audit.record(
         session,
         actor.id,
@@ -263,7 +269,7 @@ def _add_kr(
 ) -> KeyResult:
     record = KeyResult(objective_id=objective.id, version=1)
     _apply_kr(session, actor, objective, record, kr, number)
-    record.current_value = record.start_value if record.kind != KRKind.MILESTONE else 0.0
+    record.current_value = _initial_value(record)
     session.add(record)
     session.flush()
     audit.record(
@@ -276,6 +282,10 @@ def _add_kr(
         audit.snapshot(record),
     )
     return record
+
+
+def _initial_value(record: KeyResult) -> float | None:
+    return 0.0 if record.kind == KRKind.MILESTONE else record.start_value
 
 
 def _apply_kr(

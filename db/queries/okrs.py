@@ -110,7 +110,9 @@ def _kr_frame(session: Session, query: Select) -> pd.DataFrame:
 def annotate(
     krs: pd.DataFrame, cycle: CycleRow, settings: StatusSettings, now: datetime | None = None
 ) -> pd.DataFrame:
-    """Add progress (raw, may exceed 1), expected pace, status and days since the last update.
+    """Add progress (raw, may exceed 1), expected pace, status, days since the last update and
+    whether the KR is stale (silent for the stale period, not achieved: it needs an update
+    even when its status shows something worse, such as off track).
 
     A KR's last update is its last check-in, or its creation (but not before the cycle
     starts): silence is never green, and a KR made during planning is not stale on day one.
@@ -133,6 +135,11 @@ def annotate(
     frame["expected"] = expected
     frame["status"] = statuses
     frame["days_since_update"] = pd.Series(idle_days, index=frame.index, dtype="Int64")
+    frame["stale"] = (
+        started
+        & (frame["days_since_update"].fillna(0) >= settings.stale_days)
+        & (frame["status"] != Status.ACHIEVED)
+    ).astype(bool)
     return frame
 
 
@@ -212,7 +219,7 @@ def sort_by_need(krs: pd.DataFrame) -> pd.DataFrame:
         return krs
     frame = krs.copy()
     frame["_draft"] = frame["objective_state"] != ObjectiveState.ACTIVE
-    frame["_stale"] = frame["status"] != Status.NEEDS_UPDATE
+    frame["_stale"] = ~frame["stale"]
     frame["_severity"] = -frame["status"].map(STATUS_SEVERITY)
     frame["_gap"] = -(frame["expected"] - frame["progress"].fillna(0).clip(upper=1))
     ordered = frame.sort_values(["_draft", "_stale", "_severity", "_gap", "kr_id"], kind="stable")
@@ -376,6 +383,7 @@ def ancestors(session: Session, objective_ids: Iterable[int]) -> list[int]:
 
 def parent_candidates(
     session: Session,
+    actor: Actor,
     cycle_id: int,
     level: str,
     search: str = "",
@@ -383,7 +391,8 @@ def parent_candidates(
     limit: int = 30,
 ) -> dict[int, str]:
     """Objectives an objective of `level` may align to: same cycle, higher or equal level,
-    any team, not archived; searched by title or team name; {id: "title · team (level)"}."""
+    any team, not archived, visible to the actor (no one else's drafts); searched by title or
+    team name; {id: "title · team (level)"}."""
     allowed = [lvl.value for lvl in Level if LEVEL_RANK[lvl] <= LEVEL_RANK[Level(level)]]
     query = (
         select(Objective.id, Objective.title, Objective.level, Team.name)
@@ -391,9 +400,8 @@ def parent_candidates(
         .where(
             Objective.cycle_id == cycle_id,
             Objective.level.in_(allowed),
-            Objective.state.in_(
-                [ObjectiveState.ACTIVE, ObjectiveState.DRAFT, ObjectiveState.CLOSED]
-            ),
+            Objective.state != ObjectiveState.ARCHIVED,
+            _visible_to(actor),
         )
     )
     if exclude_id is not None:
