@@ -32,8 +32,14 @@ def refused(org, error, command, *args, match: str):
     assert {m: count(org.sessions, m) for m in before} == before
 
 
-def new_user(username="neo", name="Neo New", email="neo@example.com", role="member", team=None,
-             password=PASSWORD):
+def new_user(
+    username="neo",
+    name="Neo New",
+    email="neo@example.com",
+    role="member",
+    team=None,
+    password=PASSWORD,
+):
     return commands.UserInput(username, name, email, role, team, None, "en", password)
 
 
@@ -72,34 +78,101 @@ def test_only_admins_manage_people_teams_and_cycles(org):
     for username in ("eve", "lena", "mia"):
         actor = org.actor(username)
         refused(org, PermissionDenied, commands.create_user, actor, new_user(), match="Only admins")
-        refused(org, PermissionDenied, commands.create_team, actor, "X", None, None,
-                match="Only admins")
-        refused(org, PermissionDenied, commands.create_cycle, actor, "X", date(2030, 1, 1),
-                date(2030, 3, 1), match="Only admins")
+        refused(
+            org, PermissionDenied, commands.create_team, actor, "X", None, None, match="Only admins"
+        )
+        refused(
+            org,
+            PermissionDenied,
+            commands.create_cycle,
+            actor,
+            "X",
+            date(2030, 1, 1),
+            date(2030, 3, 1),
+            match="Only admins",
+        )
 
 
 def test_team_names_are_required_and_unique_and_nesting_stays_a_tree(org):
-    refused(org, ValidationError, commands.create_team, org.admin, " ", None, None,
-            match="Team name is required")
-    refused(org, ValidationError, commands.create_team, org.admin, "product", None, None,
-            match="already exists")
+    refused(
+        org,
+        ValidationError,
+        commands.create_team,
+        org.admin,
+        " ",
+        None,
+        None,
+        match="Team name is required",
+    )
+    refused(
+        org,
+        ValidationError,
+        commands.create_team,
+        org.admin,
+        "product",
+        None,
+        None,
+        match="already exists",
+    )
     ids = org.ids
-    refused(org, ValidationError, commands.update_team, org.admin, ids["company"], "Company",
-            ids["product"], None, match="inside itself")
-    refused(org, ValidationError, commands.update_team, org.admin, ids["product"], "Product",
-            ids["company"], ids["mia"], match="member role")
+    refused(
+        org,
+        ValidationError,
+        commands.update_team,
+        org.admin,
+        ids["company"],
+        "Company",
+        ids["product"],
+        None,
+        match="inside itself",
+    )
+    refused(
+        org,
+        ValidationError,
+        commands.update_team,
+        org.admin,
+        ids["product"],
+        "Product",
+        ids["company"],
+        ids["mia"],
+        match="member role",
+    )
 
 
 def test_cycles_refuse_bad_dates_duplicates_and_overlapping_active_cycles(org):
     start = date.today()
-    refused(org, ValidationError, commands.create_cycle, org.admin, "Later", start,
-            start - timedelta(days=1), match="end date must be after")
-    refused(org, ValidationError, commands.create_cycle, org.admin, "now", start,
-            start + timedelta(days=5), match="already exists")
-    overlapping = run(org.sessions, commands.create_cycle, org.admin, "Overlap", start,
-                      start + timedelta(days=10))
-    refused(org, ValidationError, commands.set_cycle_state, org.admin, overlapping, "active",
-            match="overlaps the active cycle")
+    refused(
+        org,
+        ValidationError,
+        commands.create_cycle,
+        org.admin,
+        "Later",
+        start,
+        start - timedelta(days=1),
+        match="end date must be after",
+    )
+    refused(
+        org,
+        ValidationError,
+        commands.create_cycle,
+        org.admin,
+        "now",
+        start,
+        start + timedelta(days=5),
+        match="already exists",
+    )
+    overlapping = run(
+        org.sessions, commands.create_cycle, org.admin, "Overlap", start, start + timedelta(days=10)
+    )
+    refused(
+        org,
+        ValidationError,
+        commands.set_cycle_state,
+        org.admin,
+        overlapping,
+        "active",
+        match="overlaps the active cycle",
+    )
     run(org.sessions, commands.set_cycle_state, org.admin, org.ids["cycle"], "closed")
     run(org.sessions, commands.set_cycle_state, org.admin, overlapping, "active")
     with org.sessions() as session:
@@ -124,11 +197,20 @@ def test_lockout_after_five_failures_and_reset_by_admin(org):
 
 def test_change_password_checks_the_current_one(org):
     mia = org.actor("mia")
-    refused(org, ValidationError, commands.change_password, mia, "wrong-password", "another-pw-12",
-            match="current password is not correct")
+    refused(
+        org,
+        ValidationError,
+        commands.change_password,
+        mia,
+        "wrong-password",
+        "another-pw-12",
+        match="current password is not correct",
+    )
     run(org.sessions, commands.change_password, mia, PASSWORD, "another-pw-12")
     with org.sessions() as session:
-        assert verify_password("another-pw-12", queries.sign_in_record(session, "mia").password_hash)
+        assert verify_password(
+            "another-pw-12", queries.sign_in_record(session, "mia").password_hash
+        )
 
 
 def test_deactivated_people_cannot_sign_in_and_admins_cannot_lock_themselves_out(org):
@@ -136,8 +218,15 @@ def test_deactivated_people_cannot_sign_in_and_admins_cannot_lock_themselves_out
     with org.sessions() as session:
         assert queries.sign_in_record(session, "max") is None
         assert queries.current_user(session, "max") is None
-    refused(org, ValidationError, commands.set_user_active, org.admin, org.ids["admin"], False,
-            match="your own account")
+    refused(
+        org,
+        ValidationError,
+        commands.set_user_active,
+        org.admin,
+        org.ids["admin"],
+        False,
+        match="your own account",
+    )
 
 
 def test_led_teams_include_sub_teams(org):
@@ -152,8 +241,14 @@ def test_status_settings_round_trip_and_validation(org):
     run(org.sessions, commands.save_status_settings, org.admin, StatusSettings(0.1, 0.2, 7, 2, 5))
     with org.sessions() as session:
         assert queries.status_settings(session) == StatusSettings(0.1, 0.2, 7, 2, 5)
-    refused(org, ValidationError, commands.save_status_settings, org.admin,
-            StatusSettings(0.5, 0.2, 7, 2, 5), match="on-track gap ≤ at-risk gap")
+    refused(
+        org,
+        ValidationError,
+        commands.save_status_settings,
+        org.admin,
+        StatusSettings(0.5, 0.2, 7, 2, 5),
+        match="on-track gap ≤ at-risk gap",
+    )
 
 
 def test_first_admin_only_on_an_empty_database(org):
