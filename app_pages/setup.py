@@ -1,9 +1,12 @@
 """First-run setup: on an empty database, create the first admin or load the demo organisation."""
 
-import streamlit as st
-from db.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+import logging
 
+import streamlit as st
+
+from core.errors import DomainError
 from db import commands
+from db.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from shell import store
 
 DONE_KEY = "setup.done"
@@ -48,8 +51,12 @@ def demo_loader() -> None:
             "small",
             progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text),
         )
+    except DomainError as error:  # e.g. someone else set the database up meanwhile
+        st.error(str(error))
+        return
     except Exception:
-        st.error("The demo could not be loaded (is the database empty?). Reload and try again.")
+        logging.getLogger("okr").exception("loading the demo failed")
+        st.error("The demo could not be loaded. Reload and try again.")
         return
     st.session_state[DONE_KEY] = "demo"
     st.rerun()

@@ -17,14 +17,17 @@ def alembic_config() -> Config:
 
 
 def upgrade_head(engine: Engine) -> None:
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    _run(engine, command.upgrade, "head")
 
 
 def downgrade_base(engine: Engine) -> None:
+    _run(engine, command.downgrade, "base")
+
+
+def _run(engine: Engine, step, revision: str) -> None:
+    """Run an Alembic command on a connection of ours (env.py begins the transaction)."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+        step(config, revision)
+        connection.commit()

@@ -39,9 +39,19 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    # Batch migrations rebuild SQLite tables; with foreign keys enforced, dropping a table
+    # that others point at fails on a populated database. The pragma only works outside a
+    # transaction, hence on the driver connection before Alembic begins one.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
