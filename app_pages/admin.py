@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from components.okr_view import escape_markdown
 from components.pickers import id_select, person_picker
 from core.enums import CycleState, Role
 from core.settings import StatusSettings
@@ -244,7 +245,9 @@ def cycle_form() -> None:
 
 def cycle_actions(cycle: queries.CycleRow) -> None:
     cols = st.columns([3, 1, 1])
-    cols[0].markdown(f"**{cycle.name}** · {cycle.start_date} → {cycle.end_date} · {cycle.state}")
+    cols[0].markdown(
+        f"**{escape_markdown(cycle.name)}** · {cycle.start_date} → {cycle.end_date} · {cycle.state}"
+    )
     next_states = {
         CycleState.PLANNING: [("Activate", CycleState.ACTIVE)],
         CycleState.ACTIVE: [("Close", CycleState.CLOSED)],

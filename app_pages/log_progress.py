@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from components.charts import checkin_history_chart, pace_line
-from components.okr_view import kr_value_text, progress_bar, status_badge
+from components.okr_view import escape_markdown, kr_value_text, progress_bar, status_badge
 from core.enums import KRKind, Role
 from core.formatting import format_age
 from core.permissions import can_check_in
@@ -176,7 +176,7 @@ def update_all(krs: pd.DataFrame) -> None:
         for kr in mine.itertuples(index=False):
             key = f"log.all.{kr.kr_id}.{nonce}"
             text, value_col, conf_col = st.columns([4, 2, 2], vertical_alignment="bottom")
-            text.markdown(f"**{kr.title}**")
+            text.markdown(f"**{escape_markdown(kr.title)}**")
             text.caption(kr_value_text(kr))
             if kr.kind == KRKind.MILESTONE:
                 value = value_col.selectbox("Milestone", ["", "done", "not done"], key=f"{key}.v")

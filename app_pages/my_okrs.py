@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.okr_view import objective_card, status_badge
+from components.okr_view import escape_markdown, objective_card, status_badge
 from core.enums import Status
 from core.formatting import format_age
 from core.permissions import can_check_in
@@ -41,8 +41,11 @@ def needs_update(my_krs) -> None:
     for kr in due.head(3).itertuples(index=False):
         with st.container(border=True):
             text, badge, action = st.columns([6, 2, 2], vertical_alignment="center")
-            text.markdown(f"**{kr.title}**")
-            text.caption(f"{kr.objective_title} · last update {format_age(kr.days_since_update)}")
+            text.markdown(f"**{escape_markdown(kr.title)}**")
+            text.caption(
+                f"{escape_markdown(kr.objective_title)} · "
+                f"last update {format_age(kr.days_since_update)}"
+            )
             with badge:
                 status_badge(kr.status)
             with action:

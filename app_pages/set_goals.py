@@ -4,7 +4,13 @@ at the levels the role allows (the write functions check it again)."""
 import pandas as pd
 import streamlit as st
 
-from components.okr_view import kr_value_text, objective_header, progress_bar, status_badge
+from components.okr_view import (
+    escape_markdown,
+    kr_value_text,
+    objective_header,
+    progress_bar,
+    status_badge,
+)
 from components.pickers import id_select, person_picker
 from core.enums import KRKind, Level, ObjectiveState, Role, Unit
 from core.permissions import can_edit_objective
@@ -400,8 +406,8 @@ def objective_block(obj: dict, krs: pd.DataFrame) -> None:
         for kr in mine.to_dict("records"):
             text, edit = st.columns([9, 1], vertical_alignment="center")
             text.markdown(
-                f"• {kr['title']} — {kr_value_text(pd.Series(kr))} · "
-                f"{kr['owner_name']} · weight {kr['weight']:g}"
+                f"• **{escape_markdown(kr['title'])}** — {kr_value_text(pd.Series(kr))} · "
+                f"{escape_markdown(kr['owner_name'])} · weight {kr['weight']:g}"
             )
             edit.button(
                 "Edit",

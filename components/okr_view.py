@@ -49,11 +49,14 @@ def progress_bar(progress: float | None, label: str = "") -> None:
 
 
 def kr_value_text(kr) -> str:
-    current = format_value(_value(kr.current), kr.kind, kr.unit, kr.currency_code, kr.unit_label)
+    """Where the KR stands and what it aims for: "now 49,000 USD · 71,200 USD → 27,000 USD"."""
     aim = format_target(
         kr.kind, _value(kr.start), _value(kr.target), kr.unit, kr.currency_code, kr.unit_label
     )
-    return f"{current} · {aim}"
+    if pd.isna(kr.last_checkin_at):
+        return f"no check-in yet · {aim}"
+    current = format_value(_value(kr.current), kr.kind, kr.unit, kr.currency_code, kr.unit_label)
+    return f"now {current} · {aim}"
 
 
 def _value(value) -> float | None:
@@ -64,9 +67,9 @@ def kr_row(kr, check_in_link: Callable[[object], None] | None = None) -> None:
     """One key result: title and owner, progress, status, value, last update, check-in link."""
     title, bar, badge, action = st.columns([5, 3, 2, 2], vertical_alignment="center")
     with title:
-        st.markdown(f"**{_escape(kr.title)}**")
+        st.markdown(f"**{escape_markdown(kr.title)}**")
         st.caption(
-            f"{_escape(kr.owner_name)} · {kr_value_text(kr)} · "
+            f"{escape_markdown(kr.owner_name)} · {kr_value_text(kr)} · "
             f"updated {format_age(_days(kr.days_since_update))}"
         )
     with bar:
@@ -86,8 +89,8 @@ def objective_header(obj) -> None:
     level = obj.level.capitalize()
     team = f" · {obj.team}" if isinstance(obj.team, str) else ""
     aligned = f" · aligned to “{obj.parent_title}”" if isinstance(obj.parent_title, str) else ""
-    st.markdown(f"#### {_escape(obj.title)}")
-    st.caption(f"{level}{team} · {_escape(obj.owner_name)}{_escape(aligned)}")
+    st.markdown(f"#### {escape_markdown(obj.title)}")
+    st.caption(f"{level}{team} · {escape_markdown(obj.owner_name)}{escape_markdown(aligned)}")
 
 
 def objective_card(
@@ -112,7 +115,10 @@ def objective_card(
             kr_row(kr, check_in_link)
 
 
-def _escape(text: str) -> str:
+def escape_markdown(text: str) -> str:
     """User text in Markdown: shown literally, never interpreted as Markdown or HTML."""
     specials = "\\`*_{}[]<>()#+-.!|~$"
     return "".join(f"\\{char}" if char in specials else char for char in str(text))
+
+
+_escape = escape_markdown  # older name, still imported by some pages
