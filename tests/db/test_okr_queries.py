@@ -153,7 +153,9 @@ def objectives(org) -> dict[str, int]:
 
 def candidates(org: Org, level: str, search: str = "", exclude_id: int | None = None) -> set[str]:
     with org.sessions() as session:
-        found = queries.okrs.parent_candidates(session, org.admin, org.ids["cycle"], level, search, exclude_id)
+        found = queries.okrs.parent_candidates(
+            session, org.admin, org.ids["cycle"], level, search, exclude_id
+        )
     return {label.split(" · ")[0] for label in found.values()}
 
 
