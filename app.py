@@ -15,8 +15,9 @@ import streamlit as st
 
 from core.enums import Role
 from db import queries
-from shell import auth, store
+from shell import auth, sso, store
 from shell.context import set_run_context
+from shell.feedback import show_pending_toasts
 
 log = logging.getLogger("okr")
 
@@ -38,12 +39,43 @@ PAGE_SPECS = (
     PageSpec("my_okrs.py", "My OKRs", ":material/home:", "my-okrs", "OKRs", default=True),
     PageSpec("log_progress.py", "Log progress", ":material/edit_note:", "log-progress", "OKRs"),
     PageSpec("set_goals.py", "Set goals", ":material/flag:", "set-goals", "OKRs"),
+    PageSpec("dashboard.py", "Dashboard", ":material/monitoring:", "dashboard", "Insights"),
+    PageSpec("alignment.py", "Alignment", ":material/account_tree:", "alignment", "Insights"),
+    PageSpec(
+        "review.py",
+        "Review & grade",
+        ":material/grading:",
+        "review",
+        "Insights",
+        frozenset({Role.LEAD, Role.EXECUTIVE, Role.ADMIN}),
+    ),
+    PageSpec("people.py", "People", ":material/badge:", "people", "Insights"),
+    PageSpec("kudos.py", "Kudos", ":material/celebration:", "kudos", "Recognition"),
+    PageSpec(
+        "leaderboard.py", "Leaderboard", ":material/leaderboard:", "leaderboard", "Recognition"
+    ),
     PageSpec("account.py", "Account", ":material/person:", "account", "You"),
     PageSpec(
         "admin.py",
         "Admin",
         ":material/admin_panel_settings:",
         "admin",
+        "Organisation",
+        frozenset({Role.ADMIN}),
+    ),
+    PageSpec(
+        "audit.py",
+        "Audit log",
+        ":material/history:",
+        "audit",
+        "Organisation",
+        frozenset({Role.ADMIN}),
+    ),
+    PageSpec(
+        "import_export.py",
+        "Import & export",
+        ":material/import_export:",
+        "import-export",
         "Organisation",
         frozenset({Role.ADMIN}),
     ),
@@ -92,8 +124,20 @@ def first_run_setup() -> None:
     st.stop()
 
 
+def _signed_out() -> None:
+    """What any page shows before sign-in: nothing (the sign-in form is already drawn)."""
+
+
 def sign_in_screen() -> None:
-    st.navigation([st.Page(lambda: None, title="Sign in", url_path="signin")], position="hidden")
+    # Every page's address is known here but shows nothing, so a link to a page (a reminder's
+    # /log-progress?kr=…) keeps its address through the sign-in and opens once signed in.
+    st.navigation(
+        [
+            st.Page(_signed_out, title="Sign in", url_path=spec.url_path, default=spec.default)
+            for spec in PAGE_SPECS
+        ],
+        position="hidden",
+    )
     st.stop()
 
 
@@ -124,7 +168,8 @@ def signed_in_user(authenticator) -> queries.CurrentUser | None:
     """The person of this session as the database knows them now (role changes apply at once)."""
     if not st.session_state.get("authentication_status"):
         return None
-    user = store.read(queries.current_user, st.session_state["username"])
+    # Cached per data version: a change of role or a deactivation is a write, so it misses.
+    user = store.cached(queries.current_user, st.session_state["username"])
     if user is None:
         auth.sign_out(authenticator)
         st.warning("Your account is no longer active. Ask an admin if this is a mistake.")
@@ -135,7 +180,7 @@ def main() -> None:
     try:
         store.database()
         store.begin_run()
-        has_users = store.read(queries.has_users)
+        has_users = store.cached(queries.has_users)
     except Exception as error:  # unreachable or unmigratable database
         database_problem(error)
     if not has_users or st.session_state.get("setup.done"):
@@ -147,13 +192,16 @@ def main() -> None:
         st.stop()
 
     frame = st.sidebar.container()
+    refusal = sso.accept_identity()  # a single sign-on identity signs the session in
     user = signed_in_user(authenticator)
     if user:
         # Logout before login: a click here must end the session before the cookie is read.
-        authenticator.logout("Sign out", "sidebar", key="app.logout")
+        authenticator.logout("Sign out", "sidebar", key="app.logout", callback=sso.sign_out)
     title = st.empty()
     if not st.session_state.get("authentication_status"):
-        title.title("OKR Tracker")
+        with title.container():
+            st.title("OKR Tracker")
+            sso.sign_in_options(refusal)  # "Sign in with <provider>", when configured
     auth.render_login(authenticator, directory)  # reads the cookie; no st.rerun() after it
     if not st.session_state.get("authentication_status"):
         sign_in_screen()
@@ -161,7 +209,7 @@ def main() -> None:
         user = signed_in_user(authenticator)
         if user is None:
             sign_in_screen()
-        authenticator.logout("Sign out", "sidebar", key="app.logout")
+        authenticator.logout("Sign out", "sidebar", key="app.logout", callback=sso.sign_out)
     title.empty()
 
     with frame:
@@ -169,6 +217,7 @@ def main() -> None:
         st.caption(f"{user.role.capitalize()} · {user.team_name or 'no team'}")
         cycle = cycle_picker(user)
     set_run_context(user, cycle)
+    show_pending_toasts()
     page = st.navigation(pages_for(user.role))
     try:
         page.run()

@@ -9,8 +9,12 @@ from components.pickers import id_select, person_picker
 from core.enums import CycleState, Role
 from core.settings import StatusSettings
 from db import commands, queries
-from shell import store
+from db.commands import grading
+from db.commands import sso as sso_commands
+from db.queries import sso as sso_queries
+from shell import sso, store
 from shell.context import current_user
+from shell.feedback import toast_after_rerun
 
 PAGE_SIZE = 50
 ROLES = [role.value for role in Role]
@@ -53,7 +57,7 @@ def dialog_open(name: str) -> bool:
 
 def saved(message: str) -> None:
     close_dialogs()
-    st.toast(message, icon=":material/check_circle:")
+    toast_after_rerun(message, icon=":material/check_circle:")
     st.rerun()
 
 
@@ -248,16 +252,22 @@ def cycle_actions(cycle: queries.CycleRow) -> None:
     cols[0].markdown(
         f"**{escape_markdown(cycle.name)}** · {cycle.start_date} → {cycle.end_date} · {cycle.state}"
     )
-    next_states = {
-        CycleState.PLANNING: [("Activate", CycleState.ACTIVE)],
-        CycleState.ACTIVE: [("Close", CycleState.CLOSED)],
-        CycleState.CLOSED: [("Reopen", CycleState.ACTIVE)],
+    # Closing also closes the cycle's objectives and gives ungraded KRs their default score;
+    # reopening reopens them, so check-ins work again.
+    label, command, args, done = {
+        CycleState.PLANNING: (
+            "Activate",
+            commands.set_cycle_state,
+            (CycleState.ACTIVE,),
+            "is now active",
+        ),
+        CycleState.ACTIVE: ("Close", grading.close_cycle, (), "is closed and graded"),
+        CycleState.CLOSED: ("Reopen", grading.reopen_cycle, (), "is active again"),
     }[CycleState(cycle.state)]
-    for column, (label, state) in zip(cols[1:], next_states, strict=False):
-        if column.button(label, key=f"admin.cycle.{cycle.id}.{state}") and store.write(
-            commands.set_cycle_state, actor, cycle.id, state
-        ):
-            saved(f"{cycle.name} is now {state.value}.")
+    if cols[1].button(label, key=f"admin.cycle.{cycle.id}.{label}") and store.write(
+        command, actor, cycle.id, *args
+    ):
+        saved(f"{cycle.name} {done}.")
 
 
 def cycles_tab() -> None:
@@ -310,6 +320,24 @@ def settings_tab() -> None:
             StatusSettings(on_track, at_risk, int(stale), off_conf, risk_conf),
         ):
             saved("Settings saved.")
+    with st.form("admin.sso"):
+        st.subheader("Single sign-on")
+        st.caption(
+            "People who sign in with the identity provider are matched to an account by "
+            "email. New accounts join as members without a team; set role and team in People."
+            if sso.is_configured()
+            else "Single sign-on is not configured on this server ([auth] in "
+            ".streamlit/secrets.toml, see the README); this setting applies once it is."
+        )
+        auto_create = st.toggle(
+            "Create an account for unknown emails",
+            value=store.cached(sso_queries.auto_create_enabled),
+            key="admin.sso.auto_create",
+        )
+        if st.form_submit_button("Save single sign-on settings") and store.write(
+            sso_commands.save_sso_settings, actor, auto_create
+        ):
+            saved("Single sign-on settings saved.")
 
 
 st.title("Admin")

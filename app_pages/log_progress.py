@@ -13,8 +13,9 @@ from core.progress import format_progress
 from core.status import STATUS_LABELS
 from db import commands
 from db.queries import okrs
-from shell import store
+from shell import charts, store
 from shell.context import current_cycle, current_user
+from shell.feedback import toast_after_rerun
 
 user = current_user()
 cycle = current_cycle()
@@ -101,7 +102,7 @@ def check_in_form(kr) -> None:
         commands.check_in, actor, commands.CheckInInput(kr_id, value, confidence, note)
     ):
         after = store.cached(okrs.key_result, kr_id).iloc[0]
-        st.toast(
+        toast_after_rerun(
             f"Saved. {after.title}: {format_progress(after.progress)} · "
             f"{STATUS_LABELS[after.status]}",
             icon=":material/check_circle:",
@@ -116,13 +117,14 @@ def history(kr) -> None:
         st.caption("No check-ins yet.")
         return
     kr_cycle = okrs_cycle(int(kr.cycle_id))
-    chart = checkin_history_chart(
+    chart = charts.spec(
+        checkin_history_chart,
         checkins,
         pace_line(kr.kind, kr.start, kr.target, kr_cycle.start_date, kr_cycle.end_date),
         unit_title=kr.unit_label if isinstance(kr.unit_label, str) else kr.unit,
     )
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
-    chart_tab.altair_chart(chart, width="stretch")
+    chart_tab.vega_lite_chart(chart, width="stretch")
     shown = checkins[["at", "value", "confidence", "author", "note"]].iloc[::-1]
     table_tab.dataframe(
         shown,
@@ -201,7 +203,7 @@ def update_all(krs: pd.DataFrame) -> None:
     ]
     if store.write(commands.check_in_many, actor, entries):
         st.session_state["log.all_nonce"] = nonce + 1
-        st.toast(f"Saved {len(entries)} check-ins.", icon=":material/check_circle:")
+        toast_after_rerun(f"Saved {len(entries)} check-ins.", icon=":material/check_circle:")
         st.rerun()
 
 

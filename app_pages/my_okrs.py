@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from components.okr_view import escape_markdown, objective_card, status_badge
+from components.okr_view import escape_markdown, objective_card, rows_by, status_badge
+from components.recognition_view import person_recognition
 from core.enums import Status
 from core.formatting import format_age
 from core.permissions import can_check_in
@@ -34,11 +35,17 @@ def needs_update(my_krs) -> None:
     if my_krs.empty:
         st.info("You own no key results in this cycle yet. Create them in **Set goals**.")
         return
-    due = my_krs[(my_krs["objective_state"] == "active") & my_krs["status"].isin(NEEDS_ATTENTION)]
+    due = my_krs[
+        (my_krs["objective_state"] == "active")
+        & (my_krs["status"].isin(NEEDS_ATTENTION) | my_krs["stale"])
+    ]
     if due.empty:
         st.success("All your key results are on track and up to date.", icon=":material/check:")
         return
-    for kr in due.head(3).itertuples(index=False):
+    # Every silent KR (the ones the weekly reminder lists; they sort first), then the worst,
+    # at least three.
+    shown = max(3, int(due["stale"].sum()))
+    for kr in due.head(shown).itertuples(index=False):
         with st.container(border=True):
             text, badge, action = st.columns([6, 2, 2], vertical_alignment="center")
             text.markdown(f"**{escape_markdown(kr.title)}**")
@@ -50,9 +57,10 @@ def needs_update(my_krs) -> None:
                 status_badge(kr.status)
             with action:
                 check_in_link(kr)
-    if len(due) > 3:
+    if len(due) > shown:
         st.caption(
-            f"…and {len(due) - 3} more. **Log progress → Update all my KRs** does them in one go."
+            f"…and {len(due) - shown} more. **Log progress → Update all my KRs** does them in "
+            "one go."
         )
 
 
@@ -67,20 +75,24 @@ st.caption(
 
 view = store.cached(okrs.my_okrs, user.actor, cycle)
 needs_update(view.my_krs)
+krs = rows_by(view.krs, "objective_id")  # once, for every card below
 
 if not view.aligned_to.empty:
     st.subheader("The goals mine contribute to")
     for obj in view.aligned_to.itertuples(index=False):
-        objective_card(obj, view.krs)
+        objective_card(obj, krs)
 
 st.subheader("My objectives")
 if view.objectives.empty:
     st.info("No objectives of your own in this cycle. **Set goals** to create one.")
 for obj in view.objectives.itertuples(index=False):
-    objective_card(obj, view.krs, check_in_link)
+    objective_card(obj, krs, check_in_link)
 
 st.subheader(f"My team's objectives · {user.team_name or 'no team'}")
 if view.team_objectives.empty:
     st.caption("Your team has no team objectives in this cycle.")
 for obj in view.team_objectives.itertuples(index=False):
-    objective_card(obj, view.krs, check_in_link)
+    objective_card(obj, krs, check_in_link)
+
+st.subheader("My recognition")
+person_recognition(user.id, cycle, kudos_limit=3)

@@ -1,6 +1,8 @@
 """Set goals: create, edit, align, publish, archive and copy objectives with their key results,
 at the levels the role allows (the write functions check it again)."""
 
+from types import SimpleNamespace
+
 import pandas as pd
 import streamlit as st
 
@@ -18,11 +20,13 @@ from db import commands, queries
 from db.queries import okrs
 from shell import store
 from shell.context import current_cycle, current_user
+from shell.feedback import toast_after_rerun
 
 user = current_user()
 actor = user.actor
 cycle = current_cycle()
 
+PER_PAGE = 10  # objectives a page: a department's lead may edit thousands
 KIND_LABELS = {
     KRKind.INCREASE: "increase to",
     KRKind.DECREASE: "decrease to",
@@ -83,7 +87,7 @@ def close_dialog() -> None:
 
 def done(message: str) -> None:
     close_dialog()
-    st.toast(message, icon=":material/check_circle:")
+    toast_after_rerun(message, icon=":material/check_circle:")
     st.rerun()
 
 
@@ -394,7 +398,7 @@ def objective_block(obj: dict, krs: pd.DataFrame) -> None:
     with st.container(border=True):
         head, bar, badge = st.columns([6, 3, 2], vertical_alignment="center")
         with head:
-            objective_header(pd.Series(obj))
+            objective_header(SimpleNamespace(**obj))  # attribute access, without a Series
         with bar:
             progress_bar(obj["progress"], "Progress ")
         with badge:
@@ -406,7 +410,7 @@ def objective_block(obj: dict, krs: pd.DataFrame) -> None:
         for kr in mine.to_dict("records"):
             text, edit = st.columns([9, 1], vertical_alignment="center")
             text.markdown(
-                f"• **{escape_markdown(kr['title'])}** — {kr_value_text(pd.Series(kr))} · "
+                f"• **{escape_markdown(kr['title'])}** — {kr_value_text(SimpleNamespace(**kr))} · "
                 f"{escape_markdown(kr['owner_name'])} · weight {kr['weight']:g}"
             )
             edit.button(
@@ -464,9 +468,14 @@ if user.role in (Role.ADMIN, Role.EXECUTIVE, Role.LEAD) and team_choices():
         )
 show_archived = archived_col.toggle("Show archived", key="goals.archived")
 
-objectives, key_results = store.cached(
-    okrs.editable_objectives, actor, cycle, team_filter, show_archived
+page_key = f"goals.page.{team_filter}.{show_archived}"
+offset = (st.session_state.get(page_key, 1) - 1) * PER_PAGE
+objectives, key_results, total = store.cached(
+    okrs.editable_objectives_page, actor, cycle, team_filter, show_archived, PER_PAGE, offset
 )
+if objectives.empty and total:  # the page ran past the end (fewer objectives now)
+    st.session_state[page_key] = max(1, -(-total // PER_PAGE))
+    st.rerun()
 show_open_dialog()
 if objectives.empty:
     st.info(
@@ -475,3 +484,6 @@ if objectives.empty:
     )
 for record in objectives.to_dict("records"):
     objective_block(record, key_results)
+if total > PER_PAGE:
+    st.pagination(-(-total // PER_PAGE), key=page_key)
+    st.caption(f"{total:,} objectives, {PER_PAGE} a page.")

@@ -93,10 +93,20 @@ def objective_header(obj) -> None:
     st.caption(f"{level}{team} · {escape_markdown(obj.owner_name)}{escape_markdown(aligned)}")
 
 
+def rows_by(frame: pd.DataFrame, column: str) -> dict:
+    """The rows of ``frame`` as named tuples, grouped by ``column``, in one pass: filtering
+    the frame and calling itertuples() once per card costs ~1–3 ms a card."""
+    groups: dict = {}
+    for row in frame.itertuples(index=False):
+        groups.setdefault(getattr(row, column), []).append(row)
+    return groups
+
+
 def objective_card(
-    obj, krs: pd.DataFrame, check_in_link: Callable[[object], None] | None = None
+    obj, krs: pd.DataFrame | dict, check_in_link: Callable[[object], None] | None = None
 ) -> None:
-    """An objective with its progress, status and key results, in a bordered box."""
+    """An objective with its progress, status and key results, in a bordered box.
+    ``krs``: a KR frame, or ``rows_by(krs, "objective_id")`` when drawing many cards."""
     with st.container(border=True):
         head, bar, badge = st.columns([6, 3, 2], vertical_alignment="center")
         with head:
@@ -108,10 +118,13 @@ def objective_card(
                 st.badge(obj.state, color=STATE_BADGES.get(obj.state, "gray"))
             else:
                 status_badge(obj.status)
-        mine = krs[krs["objective_id"] == obj.objective_id]
-        if mine.empty:
+        if isinstance(krs, dict):
+            mine = krs.get(obj.objective_id, [])
+        else:
+            mine = list(krs[krs["objective_id"] == obj.objective_id].itertuples(index=False))
+        if not mine:
             st.caption("No key results yet.")
-        for kr in mine.itertuples(index=False):
+        for kr in mine:
             kr_row(kr, check_in_link)
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 from core.progress import clamp, mean_progress
 
@@ -48,21 +49,24 @@ def _as_utc(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class CycleWindow:
-    """The cycle being ranked: it runs from 00:00 UTC on ``start`` to the end of ``end``."""
+    """The cycle being ranked: it runs from 00:00 UTC on ``start`` to the end of ``end``.
+
+    Derived values are computed once per window (boards ask for them per key result).
+    """
 
     start: date
     end: date
     now: datetime
 
-    @property
+    @cached_property
     def _start_at(self) -> datetime:
         return datetime.combine(self.start, time(), tzinfo=UTC)
 
-    @property
+    @cached_property
     def _length(self) -> timedelta:
         return timedelta(days=max((self.end - self.start).days + 1, 1))
 
-    @property
+    @cached_property
     def total_weeks(self) -> int:
         """Weeks in the cycle, rounded to the nearest whole week (a 92-day quarter has 13)."""
         return max(1, math.floor(self._length.days / 7 + 0.5))
@@ -72,14 +76,14 @@ class CycleWindow:
         days = (_as_utc(moment) - self._start_at).days
         return min(max(days // 7, 0), self.total_weeks - 1)
 
-    @property
+    @cached_property
     def elapsed_weeks(self) -> int:
         """Weeks started so far (the current one included), 0 before the start, capped."""
         if _as_utc(self.now) < self._start_at:
             return 0
         return self.week_of(self.now) + 1
 
-    @property
+    @cached_property
     def late_cutoff(self) -> datetime:
         """KRs created from this moment on (the last third of the cycle) don't count for score."""
         return self._start_at + self._length * 2 / 3
@@ -135,31 +139,67 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return math.fsum(known) / len(known) if known else None
 
 
+@dataclass(frozen=True)
+class _KRMetrics:
+    """One KR's contribution to the boards, worked out once however many teams include it."""
+
+    published: bool
+    eligible: bool
+    progress: float | None
+    consistency: float | None
+    improvement: float | None
+
+
+def _kr_metrics(fact: KRFact, window: CycleWindow) -> _KRMetrics:
+    published = is_published(fact)
+    return _KRMetrics(
+        published=published,
+        eligible=published and eligible_for_score(fact, window),
+        progress=fact.progress,
+        consistency=kr_consistency(fact, window) if published else None,
+        improvement=_improvement(fact),
+    )
+
+
+def _row(subject_id: int, metrics: Iterable[_KRMetrics], kudos: int) -> BoardRow:
+    published = [m for m in metrics if m.published]
+    eligible = [m for m in published if m.eligible]
+    return BoardRow(
+        subject_id=subject_id,
+        score=mean_progress(m.progress for m in eligible),
+        consistency=_mean(m.consistency for m in published),
+        kudos=int(kudos),
+        improvement=_mean(m.improvement for m in eligible),
+        kr_count=len(eligible),
+    )
+
+
 def board_row(
     subject_id: int, facts: Iterable[KRFact], kudos: int, window: CycleWindow
 ) -> BoardRow:
-    """Metrics over one subject's KRs (published ones only; score over eligible ones)."""
-    published = [f for f in facts if is_published(f)]
-    eligible = [f for f in published if eligible_for_score(f, window)]
-    return BoardRow(
-        subject_id=subject_id,
-        score=mean_progress(f.progress for f in eligible),
-        consistency=_mean(kr_consistency(f, window) for f in published),
-        kudos=int(kudos),
-        improvement=_mean(_improvement(f) for f in published),
-        kr_count=len(eligible),
-    )
+    """Metrics over one subject's KRs: published ones only; score and improvement only over
+    the ones created before the last third (an easy goal set late and ticked off at once
+    would otherwise climb both boards)."""
+    return _row(subject_id, [_kr_metrics(f, window) for f in facts], kudos)
+
+
+def _metrics_by_owner(facts: Iterable[KRFact], window: CycleWindow) -> dict[int, list[_KRMetrics]]:
+    by_owner: dict[int, list[_KRMetrics]] = {}
+    for fact in facts:
+        by_owner.setdefault(fact.owner_id, []).append(_kr_metrics(fact, window))
+    return by_owner
 
 
 def person_rows(
     facts: Iterable[KRFact], kudos_received: Mapping[int, int], window: CycleWindow
 ) -> list[BoardRow]:
     """One row per KR owner or kudos receiver, by person id."""
-    by_owner: dict[int, list[KRFact]] = {}
-    for fact in facts:
-        by_owner.setdefault(fact.owner_id, []).append(fact)
+    return _person_rows(_metrics_by_owner(facts, window), kudos_received)
+
+
+def _person_rows(by_owner: Mapping[int, list[_KRMetrics]], kudos_received) -> list[BoardRow]:
     people = sorted(set(by_owner) | set(kudos_received))
-    return [board_row(p, by_owner.get(p, ()), kudos_received.get(p, 0), window) for p in people]
+    return [_row(p, by_owner.get(p, ()), kudos_received.get(p, 0)) for p in people]
 
 
 def team_rows(
@@ -172,16 +212,37 @@ def team_rows(
 
     A person in two teams counts for both; a team without members gets a row with no metrics.
     """
-    by_owner: dict[int, list[KRFact]] = {}
-    for fact in facts:
-        by_owner.setdefault(fact.owner_id, []).append(fact)
+    return _team_rows(_metrics_by_owner(facts, window), kudos_received_by_team, team_members)
+
+
+def _team_rows(
+    by_owner: Mapping[int, list[_KRMetrics]],
+    kudos_received_by_team: Mapping[int, int],
+    team_members: Mapping[int, set[int]],
+) -> list[BoardRow]:
     teams = sorted(set(team_members) | set(kudos_received_by_team))
     rows = []
     for team in teams:
         members = sorted(team_members.get(team, ()))
-        team_facts = [f for m in members for f in by_owner.get(m, ())]
-        rows.append(board_row(team, team_facts, kudos_received_by_team.get(team, 0), window))
+        metrics = [m for member in members for m in by_owner.get(member, ())]
+        rows.append(_row(team, metrics, kudos_received_by_team.get(team, 0)))
     return rows
+
+
+def boards(
+    facts: Iterable[KRFact],
+    kudos_received: Mapping[int, int],
+    kudos_received_by_team: Mapping[int, int],
+    team_members: Mapping[int, set[int]],
+    window: CycleWindow,
+) -> tuple[list[BoardRow], list[BoardRow]]:
+    """``person_rows`` and ``team_rows`` together, measuring each KR once (an organisation's
+    boards cover tens of thousands of KRs, and every team above a person includes theirs)."""
+    by_owner = _metrics_by_owner(facts, window)
+    return (
+        _person_rows(by_owner, kudos_received),
+        _team_rows(by_owner, kudos_received_by_team, team_members),
+    )
 
 
 def _metric_value(row: BoardRow, metric: str) -> float | None:
@@ -231,14 +292,14 @@ Each board ranks the people (or teams) of the selected cycle on one measure, hig
 - **Check-in consistency** — for each key result, the share of its weeks so far (from the week
   it was created) with at least one check-in; averaged over their key results.
 - **Kudos received** — the number of kudos received in the cycle.
-- **Most improved** — how much their key results' progress grew over the last 30 days, on
-  average.
+- **Most improved** — how much their key results' progress grew over the last 30 days (from
+  their value 30 days ago, or from their start value if they are younger), on average.
 
 Fairness rules:
 
 - Only published OKRs count: drafts and archived objectives never do.
-- A key result added in the last third of the cycle does not count toward the score board, so
-  easy goals set late cannot climb it.
+- A key result added in the last third of the cycle does not count toward the score and
+  most-improved boards, so easy goals set late cannot climb them.
 - To be ranked on the score board you need at least one key result that counts; on the kudos
   board, at least one kudos.
 - Equal values (to 4 decimals) share the same rank (1, 2, 2, 4) and are listed in alphabetical order.

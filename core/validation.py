@@ -55,6 +55,8 @@ def validate_password(pw: str) -> None:
         raise ValidationError("Password cannot be only spaces.")
     if len(pw) < PASSWORD_MIN_CHARS:
         raise ValidationError(f"Password must be at least {PASSWORD_MIN_CHARS} characters.")
+    if any(_is_forbidden_char(c) for c in pw):
+        raise ValidationError("Password contains invisible control characters; please retype it.")
     if len(pw.encode("utf-8", errors="surrogatepass")) > PASSWORD_MAX_BYTES:
         raise ValidationError(
             f"Password must be at most {PASSWORD_MAX_BYTES} bytes (bcrypt's limit); "
@@ -83,7 +85,11 @@ def validate_email(e: object) -> str | None:
     if not isinstance(e, str):
         raise ValidationError("Email must be text.")
     email = e.strip().lower()
-    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(email):
+    if (
+        len(email) > MAX_EMAIL_LENGTH
+        or not _EMAIL.fullmatch(email)
+        or any(_is_forbidden_char(c) for c in email)
+    ):
         raise ValidationError("Email is not valid; expected something like name@example.com.")
     return email
 

@@ -31,3 +31,6 @@ def _run(engine: Engine, step, revision: str) -> None:
         config.attributes["connection"] = connection
         step(config, revision)
         connection.commit()
+    # The SQLite connection ran with foreign keys off; drop it from the pool so every
+    # connection the app gets has them on again (set on connect, see db.engine).
+    engine.dispose()

@@ -16,7 +16,10 @@ def hash_password(password: str, rounds: int | None = None) -> str:
 
 
 def verify_password(password: str, password_hash: str) -> bool:
-    encoded = password.encode("utf-8")
+    try:
+        encoded = password.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no stored password can match it
+        return False
     if len(encoded) > 72:
         return False
     try:

@@ -19,6 +19,8 @@ import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from core.accounts import MAX_FAILED_LOGINS, effective_failed_logins, is_locked, lock_message
+from core.errors import ValidationError
+from core.validation import validate_username
 from db import commands, queries
 from db.engine import PROJECT_ROOT
 from db.models import utcnow
@@ -75,7 +77,7 @@ class SignInDirectory(dict):
         self.records: dict[str, queries.SignInRecord] = {}
 
     def _entry(self, username: object) -> dict | None:
-        if not isinstance(username, str):
+        if not isinstance(username, str) or not _could_exist(username):
             return None
         if not dict.__contains__(self, username):
             record = self._load(username)
@@ -107,6 +109,16 @@ class SignInDirectory(dict):
             if after != before:
                 changes[username] = (before, after)
         return changes
+
+
+def _could_exist(username: str) -> bool:
+    """Whether an account could have this name; others (NUL, emoji, …) never reach the
+    database, where PostgreSQL would refuse a NUL in a query instead of finding no one."""
+    try:
+        validate_username(username)
+    except ValidationError:
+        return False
+    return True
 
 
 def _credentials(record: queries.SignInRecord) -> dict:

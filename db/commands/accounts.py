@@ -222,6 +222,8 @@ def _valid_manager(session: Session, manager_id: int | None, user_id: int | None
 
 
 def _user_by_username_for_update(session: Session, username: str) -> User | None:
-    return session.scalar(
-        select(User).where(User.username == (username or "").strip().lower()).with_for_update()
-    )
+    try:
+        username = validate_username(username)
+    except ValidationError:  # no account can have this name (and NUL would upset PostgreSQL)
+        return None
+    return session.scalar(select(User).where(User.username == username).with_for_update())

@@ -31,7 +31,9 @@ class CheckInInput:
 def check_in(session: Session, actor: Actor, data: CheckInInput) -> int:
     kr = get_for_update(session, KeyResult, data.key_result_id, "key result")
     objective = session.get(Objective, kr.objective_id)
-    cycle = session.get(Cycle, objective.cycle_id)
+    # A shared lock: check-ins do not wait for each other, but a cycle closing meanwhile
+    # waits for them (and a check-in after the close sees it closed).
+    cycle = session.get(Cycle, objective.cycle_id, with_for_update={"read": True})
     require_check_in(actor, kr.owner_id, objective.team_id)
     _require_open(objective, cycle)
     entry = CheckIn(

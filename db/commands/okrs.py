@@ -113,7 +113,10 @@ def set_objective_state(
     objective = get_for_update(session, Objective, objective_id, "objective")
     check_version(objective, version)
     require_edit_objective(actor, objective.level, objective.team_id, objective.owner_id)
-    target = ObjectiveState(state)
+    try:
+        target = ObjectiveState(state)
+    except ValueError:
+        raise ValidationError(f"Unknown objective state “{state}”.") from None
     if target not in _TRANSITIONS[ObjectiveState(objective.state)]:
         raise ValidationError(f"An objective that is {objective.state} cannot become {target}.")
     if target == ObjectiveState.ACTIVE:

@@ -128,7 +128,10 @@ def set_cycle_state(session: Session, actor: Actor, cycle_id: int, state: str) -
     """planning → active → closed; reopening a closed cycle makes it active again."""
     require_admin(actor)
     cycle = get_for_update(session, Cycle, cycle_id, "cycle")
-    target = CycleState(state)
+    try:
+        target = CycleState(state)
+    except ValueError:
+        raise ValidationError(f"Unknown cycle state “{state}”.") from None
     if target == cycle.state:
         raise ValidationError(f"“{cycle.name}” is already {target.value}.")
     if target == CycleState.PLANNING:

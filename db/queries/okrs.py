@@ -491,6 +491,37 @@ def editable_objectives(
     """Objectives the actor may edit, as Set goals lists them: their own; the team objectives
     of the teams they lead; for executives and admins the company's. A chosen team shows
     that team's team objectives instead (bounded by one team, whatever the org's size)."""
+    objs = _objective_frame(session, _editable_select(actor, cycle, team_id, include_archived))
+    krs = annotate(
+        krs_of_objectives(session, objs["objective_id"]), cycle, status_settings(session)
+    )
+    return with_progress(objs, krs), krs
+
+
+def editable_objectives_page(
+    session: Session,
+    actor: Actor,
+    cycle: CycleRow,
+    team_id: int | None = None,
+    include_archived: bool = False,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """One page of :func:`editable_objectives` (same rules, same order) and how many there
+    are in all: whoever leads a whole department — or the company — can edit every team
+    objective below it, thousands at 5,000 people; Set goals reads and draws a page."""
+    query = _editable_select(actor, cycle, team_id, include_archived)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    objs = _objective_frame(session, query.limit(limit).offset(offset))
+    krs = annotate(
+        krs_of_objectives(session, objs["objective_id"]), cycle, status_settings(session)
+    )
+    return with_progress(objs, krs), krs, int(total)
+
+
+def _editable_select(
+    actor: Actor, cycle: CycleRow, team_id: int | None, include_archived: bool
+) -> Select:
     query = _objective_select().where(Objective.cycle_id == cycle.id)
     if team_id is not None:
         query = query.where(Objective.team_id == team_id, Objective.level == Level.TEAM)
@@ -502,11 +533,7 @@ def editable_objectives(
         query = query.where(scope)
     if not include_archived:
         query = query.where(Objective.state != ObjectiveState.ARCHIVED)
-    objs = _objective_frame(session, query)
-    krs = annotate(
-        krs_of_objectives(session, objs["objective_id"]), cycle, status_settings(session)
-    )
-    return with_progress(objs, krs), krs
+    return query
 
 
 def team_members(session: Session, team_id: int, limit: int = 200) -> dict[int, str]:

@@ -10,6 +10,7 @@ from core.leaderboard import (
     BoardRow,
     CycleWindow,
     KRFact,
+    boards,
     eligible_for_score,
     kr_consistency,
     person_rows,
@@ -237,3 +238,62 @@ def test_ranking_rules_state_every_board_and_fairness_rule():
         "share the same rank",
     ):
         assert phrase in text
+
+
+# --- fairness on crafted boards ----------------------------------------------------------
+
+
+def test_a_kr_added_late_does_not_lift_a_rank():
+    window = CycleWindow(START, END, at(75))
+    facts = [
+        fact(10, ALICE, progress=0.6, weeks={0}),
+        fact(20, BOB, progress=0.5, weeks={0}),
+        # Bob adds an easy goal in the last third and ticks it off at once.
+        fact(21, BOB, created=at(70), progress=1.0, before=0.0, weeks={10}),
+    ]
+    rows = person_rows(facts, {}, window)
+    names = {ALICE: "Alice", BOB: "Bob"}
+    assert [r.row.subject_id for r in rank(rows, "score", names)] == [ALICE, BOB]
+    assert [r.row.subject_id for r in rank(rows, "improvement", names)] == [ALICE, BOB]
+    bob = next(r for r in rows if r.subject_id == BOB)
+    assert bob.score == pytest.approx(0.5) and bob.improvement == pytest.approx(0.3)
+    # Without the late KR's date, the same goal would have put Bob first.
+    early = [f if f.kr_id != 21 else fact(21, BOB, progress=1.0, before=0.0) for f in facts]
+    assert rank(person_rows(early, {}, window), "score")[0].row.subject_id == BOB
+
+
+def test_ties_across_people_and_teams_read_the_same_every_time():
+    facts = [fact(1, ALICE, progress=0.5), fact(2, BOB, progress=0.5), fact(3, CAROL, progress=0.5)]
+    names = {ALICE: "carol", BOB: "Anna", CAROL: "bea"}
+    people = rank(person_rows(facts, {}, WINDOW), "score", names)
+    assert [(r.rank, r.row.subject_id, r.tied) for r in people] == [
+        (1, BOB, True),
+        (1, CAROL, True),
+        (1, ALICE, True),
+    ]
+    teams = team_rows(facts, {}, {7: {ALICE}, 8: {BOB, CAROL}}, WINDOW)
+    assert [(r.rank, r.row.subject_id, r.tied) for r in rank(teams, "score")] == [
+        (1, 7, True),
+        (1, 8, True),
+    ]
+
+
+def test_a_team_without_members_is_listed_but_never_ranked_on_kr_boards():
+    rows = team_rows(
+        [fact(1, ALICE, progress=0.4, weeks={0, 1})], {}, {7: {ALICE}, 8: set()}, WINDOW
+    )
+    assert rows[1] == BoardRow(8, None, None, 0, None, 0)
+    for metric in METRICS:
+        assert 8 not in [r.row.subject_id for r in rank(rows, metric)]
+
+
+def test_boards_give_the_person_and_team_rows_in_one_pass():
+    facts = [
+        fact(10, ALICE, progress=0.8, before=0.5, weeks={0, 1, 2}),
+        fact(11, BOB, created=at(21), progress=0.2, weeks={3}),
+        fact(12, CAROL, state="draft", progress=1.0),
+    ]
+    members = {100: {ALICE, BOB}, 200: {CAROL}, 300: set()}
+    people, teams = boards(facts, {CAROL: 2}, {300: 1}, members, WINDOW)
+    assert people == person_rows(facts, {CAROL: 2}, WINDOW)
+    assert teams == team_rows(facts, {300: 1}, members, WINDOW)

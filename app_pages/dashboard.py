@@ -1,0 +1,570 @@
+"""Dashboard: where the company and each team stand, where they are heading, who needs help.
+
+Company view (executives' and admins' default): company progress and forecast with its likely
+range, progress by department (or one department's teams) week by week, status distribution,
+check-in freshness, the at-risk and off-track key results, and this cycle against earlier ones.
+Team view (leads' and members' default): one team with its sub-teams — progress over time
+with the forecast, its people, at-risk key results and the objectives least likely to land.
+Leads pick among the teams they lead, executives and admins any team, members see their own.
+Everything is read-only, and the view (cycle, view, team, filters, pages) lives in the URL.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from components.charts import (
+    FRESHNESS_COLORS,
+    cycle_comparison_chart,
+    forecast_chart,
+    freshness_chart,
+    progress_over_time_chart,
+    status_distribution_chart,
+    team_week_heatmap,
+)
+from components.dashboard_view import (
+    PERCENT_BAR,
+    PERCENT_NUMBER,
+    chart_with_table,
+    forecast_caption,
+    from_url,
+    kr_list,
+    member_table,
+    metric_row,
+    pager,
+    percent,
+    status_label,
+    to_url,
+    unique_names,
+    url_optional_int,
+    whole_percent,
+)
+from core.enums import STATUS_SEVERITY, Level, Role, Status
+from core.status import STATUS_COLORS
+from db.queries import dashboard, forecasting, okrs, status_settings
+from shell import charts, store
+from shell.context import current_cycle, current_user
+
+user = current_user()
+cycle = current_cycle()
+TODAY = okrs.today()
+PER_PAGE = 25
+STALE_DAYS = store.cached(status_settings).stale_days
+VIEWS = {"company": "Company", "team": "Team"}
+LIST_STATUSES = [Status.OFF_TRACK, Status.AT_RISK, Status.NEEDS_UPDATE]
+LEADERSHIP = (Role.ADMIN, Role.EXECUTIVE)
+
+
+# --- choices ------------------------------------------------------------------------------------
+
+
+def view_choice() -> str:
+    default = "company" if user.role in LEADERSHIP else "team"
+    from_url("dash.view", "view", list(VIEWS), default)
+    view = st.segmented_control(
+        "View",
+        list(VIEWS),
+        format_func=VIEWS.get,
+        key="dash.view",
+        required=True,
+        on_change=lambda: to_url("view", st.session_state["dash.view"]),
+    )
+    to_url("view", view)
+    return view
+
+
+def department_choice(units: pd.DataFrame) -> int | None:
+    """None: the company by department; a department: its teams one by one."""
+    departments = units[(units["team_id"] == units["department_id"]) & ~units["is_root"]]
+    names = dict(zip(departments["team_id"].astype(int), departments["name"], strict=True))
+    options = [None, *sorted(names, key=names.get)]
+    from_url("dash.dept", "dept", options, None, url_optional_int)
+    chosen = st.selectbox(
+        "Teams shown",
+        options,
+        format_func=lambda d: "All departments" if d is None else f"{names[d]} and its teams",
+        key="dash.dept",
+        on_change=lambda: to_url("dept", st.session_state["dash.dept"]),
+    )
+    to_url("dept", chosen)
+    return chosen
+
+
+def team_options(units: pd.DataFrame) -> dict[int, str]:
+    """Teams this person may open: executives and admins any (below the company), leads the
+    teams they lead, members their own."""
+    names = dict(zip(units["team_id"].astype(int), units["name"], strict=True))
+    if user.role in LEADERSHIP:
+        teams = units[~units["is_root"]].sort_values(["department", "name"])
+        return dict(zip(teams["team_id"].astype(int), teams["name"], strict=True))
+    ids = set(user.led_team_ids) if user.role == Role.LEAD and user.led_team_ids else set()
+    if not ids and user.team_id is not None:
+        ids = {user.team_id}
+    return {tid: names[tid] for tid in sorted(ids, key=lambda t: names.get(t, "")) if tid in names}
+
+
+def default_team(units: pd.DataFrame, options: dict[int, str]) -> int:
+    parents = dict(zip(units["team_id"].astype(int), units["parent_id"], strict=True))
+    if user.team_id in options and user.role != Role.LEAD:
+        return user.team_id
+    tops = [t for t in options if parents.get(t) not in options]  # a lead's own team first
+    return tops[0] if tops else next(iter(options))
+
+
+def team_choice(units: pd.DataFrame) -> int | None:
+    options = team_options(units)
+    if not options:
+        st.info("You are not in a team yet, so there is no team to show. See the Company view.")
+        return None
+    from_url("dash.team", "team", list(options), default_team(units, options), int)
+    chosen = st.selectbox(
+        "Team (with its sub-teams)",
+        list(options),
+        format_func=options.get,
+        key="dash.team",
+        disabled=len(options) == 1,
+        on_change=lambda: to_url("team", st.session_state["dash.team"]),
+    )
+    to_url("team", chosen)
+    return chosen
+
+
+def status_choice() -> list[str]:
+    options = [s.value for s in LIST_STATUSES]
+    default = [Status.OFF_TRACK.value, Status.AT_RISK.value]
+    raw = st.query_params.get("status")
+    if raw is not None:
+        st.session_state["dash.status"] = [s for s in raw.split(",") if s in options]
+    elif "dash.status" not in st.session_state:
+        st.session_state["dash.status"] = default
+    chosen = st.pills(
+        "Statuses",
+        options,
+        selection_mode="multi",
+        format_func=status_label,
+        key="dash.status",
+        on_change=lambda: st.query_params.update(status=",".join(st.session_state["dash.status"])),
+    )
+    st.query_params["status"] = ",".join(chosen)
+    return chosen
+
+
+# --- data shaping ---------------------------------------------------------------------------------
+
+
+def in_scope(frame: pd.DataFrame, scope: tuple[int, ...] | None) -> pd.DataFrame:
+    return frame if scope is None else frame[frame["team_id"].isin(scope)]
+
+
+def units_shown(units: pd.DataFrame, department: int | None) -> tuple[str, tuple | None]:
+    """Rows of the per-team charts: departments, or one department's teams."""
+    if department is None:
+        return "department", None
+    return "team", dashboard.subtree(units, department)
+
+
+def unit_names(units: pd.DataFrame) -> pd.DataFrame:
+    """The company itself reads as "<name> (company)" in per-department charts."""
+    named = units.copy()
+    root = named["is_root"]
+    named.loc[root, "name"] = named.loc[root, "name"] + " (company)"
+    named["department"] = named["department_id"].map(
+        dict(zip(named["team_id"], named["name"], strict=True))
+    )
+    return named
+
+
+def unit_order(frame: pd.DataFrame, units: pd.DataFrame) -> list[str]:
+    roots = set(units.loc[units["is_root"], "name"])
+    return sorted(frame["unit"].unique(), key=lambda name: (name not in roots, name))
+
+
+def status_counts(status: pd.DataFrame) -> pd.DataFrame:
+    counts = status.groupby("status")["krs"].sum()
+    ordered = sorted(Status, key=STATUS_SEVERITY.get)
+    return pd.DataFrame(
+        {
+            "status": [status_label(s) for s in ordered],
+            "krs": [int(counts.get(s, 0)) for s in ordered],
+            "color": [STATUS_COLORS[s] for s in ordered],
+        }
+    )
+
+
+def headline(
+    title: str, about: str, view: forecasting.ForecastView, status: pd.DataFrame, fresh
+) -> None:
+    """Progress, forecast and the health of the key results, in short figures and a line."""
+    total = int(status["krs"].sum())
+    behind = int(status[status["status"].isin([Status.AT_RISK, Status.OFF_TRACK])]["krs"].sum())
+    silent = int(status["silent"].sum())
+    recent = int(fresh[fresh["freshness"] == "this week"]["krs"].sum())
+    share = (lambda n: percent(n / total)) if total else (lambda _n: "—")
+    spread = view.range
+    likely = forecast_caption(
+        spread.low if spread else None,
+        spread.high if spread else None,
+        spread.samples if spread else 0,
+    )
+    metric_row(
+        [
+            (f"{title} progress", percent(view.progress), about),
+            ("Forecast at the end", percent(view.forecast), likely),
+            ("At risk or off track", share(behind), f"{behind:,} of {total:,} key results."),
+            (
+                f"Silent {STALE_DAYS}+ days",
+                share(silent),
+                f"{silent:,} key results not achieved and without a check-in for the stale "
+                "period (a new one: since it was created). Silence is never green.",
+            ),
+            ("Updated this week", share(recent), f"{recent:,} key results in the last 7 days."),
+        ]
+    )
+    st.caption(
+        f"Forecast: {likely} · {behind:,} of {total:,} key results at risk or off track · "
+        f"{silent:,} silent for {STALE_DAYS}+ days"
+        + (" · forecast over the first objectives only" if view.capped else "")
+    )
+
+
+# --- sections -------------------------------------------------------------------------------------
+
+
+def forecast_section(view: forecasting.ForecastView, title: str, key: str) -> None:
+    objs = view.objectives.sort_values("forecast", na_position="first").head(12)
+    spread = view.range
+    names = unique_names(
+        [f"{title} (mean)"]
+        + [
+            o.title if o.level != "individual" else f"{o.title} ({o.owner_name})"
+            for o in objs.itertuples(index=False)
+        ]
+    )
+    rows = [
+        {
+            "name": names[0],
+            "progress": view.progress,
+            "forecast": view.forecast,
+            "low": spread.low if spread else view.forecast,
+            "high": spread.high if spread else view.forecast,
+        }
+    ] + [
+        {
+            "name": name,
+            "progress": o.progress,
+            "forecast": o.forecast,
+            "low": o.low if pd.notna(o.low) else o.forecast,
+            "high": o.high if pd.notna(o.high) else o.forecast,
+        }
+        for name, o in zip(names[1:], objs.itertuples(index=False), strict=True)
+    ]
+    frame = pd.DataFrame(rows)
+    table = pd.DataFrame(
+        {
+            "Objective": frame["name"],
+            "Progress": whole_percent(frame["progress"]),
+            "Forecast": whole_percent(frame["forecast"].clip(upper=1.0)),
+            "Likely from": whole_percent(frame["low"]),
+            "Likely to": whole_percent(frame["high"]),
+        }
+    )
+    chart_with_table(
+        charts.spec(forecast_chart, frame),
+        table,
+        key=key,
+        file_name=f"forecast-{cycle.name}.csv",
+        column_config={
+            c: PERCENT_BAR for c in ("Progress", "Forecast", "Likely from", "Likely to")
+        },
+    )
+
+
+def heatmap_frames(cycle, today, department: int | None):
+    """The heatmap's rows and order and its table (through store.derived: the shaping is the
+    same for everyone until the data changes), or None before the cycle starts."""
+    units = store.cached(dashboard.org_units)
+    by, scope = units_shown(units, department)
+    weekly = store.cached(dashboard.weekly_progress, cycle, today)
+    if weekly.empty:
+        return None
+    rolled = dashboard.roll_up(
+        in_scope(weekly, scope)[["team_id", "week", "label", "progress_sum", "krs"]],
+        unit_names(units),
+        by,
+        ["progress_sum", "krs"],
+    )
+    rolled["progress"] = (rolled["progress_sum"] / rolled["krs"].where(rolled["krs"] > 0)).clip(
+        0, 1
+    )
+    order = unit_order(rolled, unit_names(units))
+    table = rolled.pivot_table(index="unit", columns="week", values="progress", sort=True) * 100
+    labels = dict(zip(rolled["week"], rolled["label"], strict=False))
+    table = (
+        table.reindex(order).rename(columns=labels).reset_index().rename(columns={"unit": "Team"})
+    )
+    return rolled, order, table, labels
+
+
+def heatmap_section(units: pd.DataFrame, department: int | None) -> None:
+    frames = store.derived(heatmap_frames, cycle, TODAY, department)
+    if frames is None:
+        st.caption("The cycle has not started yet.")
+        return
+    rolled, order, table, labels = frames
+    chart_with_table(
+        charts.spec(team_week_heatmap, rolled, order),
+        table,
+        key="dash.heatmap",
+        file_name=f"progress-by-week-{cycle.name}.csv",
+        column_config=dict.fromkeys(labels.values(), PERCENT_NUMBER),
+    )
+
+
+def freshness_frames(cycle, today, department: int | None):
+    """The freshness chart's rows and order and its table (through store.derived), or None
+    when there are no published key results."""
+    units = store.cached(dashboard.org_units)
+    by, scope = units_shown(units, department)
+    fresh = in_scope(store.cached(dashboard.freshness_by_team, cycle, today), scope)
+    if fresh.empty:
+        return None
+    rolled = dashboard.roll_up(fresh, unit_names(units), by, ["krs"])
+    rolled["freshness"] = rolled["freshness"].map(dashboard.FRESHNESS_LABELS)
+    order = unit_order(rolled, unit_names(units))
+    table = (
+        rolled.pivot_table(index="unit", columns="freshness", values="krs", fill_value=0)
+        .reindex(
+            index=order, columns=[c for c in FRESHNESS_COLORS if c in set(rolled["freshness"])]
+        )
+        .fillna(0)
+        .astype(int)
+        .reset_index()
+        .rename(columns={"unit": "Team"})
+    )
+    return rolled, order, table
+
+
+def freshness_section(units: pd.DataFrame, department: int | None) -> None:
+    frames = store.derived(freshness_frames, cycle, TODAY, department)
+    if frames is None:
+        st.caption("No published key results yet.")
+        return
+    rolled, order, table = frames
+    chart_with_table(
+        charts.spec(freshness_chart, rolled, order),
+        table,
+        key="dash.freshness",
+        file_name=f"check-in-freshness-{cycle.name}.csv",
+    )
+
+
+def status_section(status: pd.DataFrame) -> None:
+    counts = status_counts(status)
+    chart_with_table(
+        charts.spec(status_distribution_chart, counts),
+        counts[["status", "krs"]].rename(columns={"status": "Status", "krs": "Key results"}),
+        key="dash.status_chart",
+        file_name=f"status-distribution-{cycle.name}.csv",
+    )
+
+
+def at_risk_section(scope: tuple[int, ...] | None, key: str) -> None:
+    statuses = status_choice()
+    if not statuses:
+        st.caption("Choose at least one status.")
+        return
+    counts = in_scope(store.cached(dashboard.status_by_team, cycle, TODAY), scope)
+    total = int(counts[counts["status"].isin(statuses)]["krs"].sum())
+    if total == 0:
+        st.success("No key results with these statuses.", icon=":material/check:")
+        return
+    st.caption(f"{total:,} key results, worst first, then the furthest behind.")
+    offset = pager(total, PER_PAGE, f"{key}.page", "page")
+    krs, _ = store.cached(
+        dashboard.krs_by_status, cycle, TODAY, tuple(statuses), scope, PER_PAGE, offset
+    )
+    kr_list(krs, key=key, file_name=f"key-results-{cycle.name}-page-{offset // PER_PAGE + 1}.csv")
+
+
+def comparison_frames(cycle):
+    """The comparison chart's long frame and its table (through store.derived)."""
+    cycles = store.cached(dashboard.cycle_comparison, cycle)
+    long = cycles.melt(
+        id_vars=["cycle"],
+        value_vars=["mean_progress", "mean_kr_score"],
+        var_name="measure",
+        value_name="value",
+    ).dropna(subset=["value"])
+    long["measure"] = long["measure"].map(
+        {"mean_progress": "Mean KR progress", "mean_kr_score": "Mean KR score"}
+    )
+    table = pd.DataFrame(
+        {
+            "Cycle": cycles["cycle"],
+            "State": cycles["state"],
+            "Objectives": cycles["objectives"],
+            "Key results": cycles["krs"],
+            "Mean KR progress": whole_percent(cycles["mean_progress"]).to_numpy(),
+            "Mean KR score": whole_percent(cycles["mean_kr_score"]).to_numpy(),
+            "Mean objective score": whole_percent(cycles["mean_objective_score"]).to_numpy(),
+        }
+    )
+    return long, table
+
+
+def comparison_section() -> None:
+    long, table = store.derived(comparison_frames, cycle)
+    chart_with_table(
+        charts.spec(cycle_comparison_chart, long),
+        table,
+        key="dash.cycles",
+        file_name="cycle-comparison.csv",
+        column_config=dict.fromkeys(
+            ("Mean KR progress", "Mean KR score", "Mean objective score"), PERCENT_NUMBER
+        ),
+    )
+    st.caption(
+        "Progress is where each cycle's key results stand now (a closed cycle: where they "
+        "ended); scores are set when a cycle is graded."
+    )
+
+
+def progress_over_time_section(scope: tuple[int, ...], view: forecasting.ForecastView) -> None:
+    weekly = in_scope(store.cached(dashboard.weekly_progress, cycle, TODAY), scope)
+    if weekly.empty:
+        st.caption("No progress to show yet.")
+        return
+    weeks = {w.index: w.end for w in dashboard.cycle_weeks(cycle)}
+    team = weekly.groupby(["week", "label"], as_index=False)[["progress_sum", "krs"]].sum()
+    team["progress"] = (team["progress_sum"] / team["krs"].where(team["krs"] > 0)).clip(0, 1)
+    team["at"] = team["week"].map(weeks)
+    start, end = (pd.Timestamp(d) for d in (cycle.start_date, cycle.end_date))
+    pace = pd.DataFrame({"at": [start, end], "expected": [0.0, 1.0]})
+    ahead = pd.DataFrame(columns=["at", "forecast", "low", "high"])
+    if view.forecast is not None:
+        spread = view.range
+        ahead = pd.DataFrame(
+            {
+                "at": [end],
+                "forecast": [min(view.forecast, 1.0)],
+                "low": [spread.low if spread else view.forecast],
+                "high": [spread.high if spread else view.forecast],
+            }
+        )
+    table = pd.DataFrame(
+        {
+            "Week": team["label"],
+            "Mean KR progress": whole_percent(team["progress"]).to_numpy(),
+            "Key results": team["krs"],
+        }
+    )
+    chart_with_table(
+        charts.spec(progress_over_time_chart, team[["at", "progress"]], pace, ahead),
+        table,
+        key="dash.team_progress",
+        file_name=f"team-progress-{cycle.name}.csv",
+        column_config={"Mean KR progress": PERCENT_BAR},
+    )
+    st.caption(
+        "Blue: mean progress of the team's key results at the end of each week. Dashed: the "
+        "expected pace. Diamond: the forecast for the cycle's end, with its likely range."
+    )
+
+
+# --- views ------------------------------------------------------------------------------------------
+
+
+def company_view(units: pd.DataFrame) -> None:
+    forecast = store.cached(forecasting.objectives_forecast, cycle, TODAY, Level.COMPANY.value)
+    status = store.cached(dashboard.status_by_team, cycle, TODAY)
+    fresh = store.cached(dashboard.freshness_by_team, cycle, TODAY)
+    headline(
+        "Company",
+        f"Mean progress of the {len(forecast.objectives)} company objectives.",
+        forecast,
+        status,
+        fresh,
+    )
+
+    st.subheader("Forecast by company objective")
+    if forecast.objectives.empty:
+        st.caption("No published company objectives in this cycle.")
+    else:
+        forecast_section(forecast, "Company", "dash.forecast")
+
+    st.subheader("Progress by team, week by week")
+    department = department_choice(units)
+    scope = units_shown(units, department)[1]
+    heatmap_section(units, department)
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Status of key results")
+        status_section(in_scope(status, scope))
+    with right:
+        st.subheader("Check-in freshness")
+        freshness_section(units, department)
+
+    st.subheader("At risk and off track")
+    at_risk_section(scope, "dash.company_krs")
+
+    st.subheader("This cycle against earlier cycles")
+    comparison_section()
+
+
+def team_view(units: pd.DataFrame) -> None:
+    team_id = team_choice(units)
+    if team_id is None:
+        return
+    scope = dashboard.subtree(units, team_id)
+    forecast = store.cached(forecasting.objectives_forecast, cycle, TODAY, None, scope)
+    status = in_scope(store.cached(dashboard.status_by_team, cycle, TODAY), scope)
+    fresh = in_scope(store.cached(dashboard.freshness_by_team, cycle, TODAY), scope)
+    headline(
+        "Team",
+        f"Mean progress of the team's {forecast.total_objectives} published objectives.",
+        forecast,
+        status,
+        fresh,
+    )
+
+    st.subheader("Team progress over time")
+    progress_over_time_section(scope, forecast)
+
+    st.subheader("People")
+    total = store.cached(dashboard.member_count, scope)
+    if total == 0:
+        st.caption("Nobody in this team yet.")
+    else:
+        st.caption(
+            f"{total:,} people; the most stale key results first, then the furthest behind. "
+            "Trend: the mean confidence of their check-ins, week by week."
+        )
+        offset = pager(total, PER_PAGE, "dash.members.page", "mpage")
+        people, _ = store.cached(dashboard.members, cycle, TODAY, scope, PER_PAGE, offset)
+        member_table(people, key="dash.members", file_name=f"team-members-{cycle.name}.csv")
+
+    st.subheader("At risk and off track")
+    at_risk_section(scope, "dash.team_krs")
+
+    st.subheader("Objectives least likely to land")
+    if forecast.objectives.empty:
+        st.caption("No published objectives in this team.")
+    else:
+        forecast_section(forecast, "Team", "dash.team_forecast")
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+st.title("Dashboard")
+if cycle is None:
+    st.info("There is no cycle yet. An admin creates one in Admin → Cycles.")
+    st.stop()
+st.caption(
+    f"{cycle.name} ({cycle.start_date:%d %b} – {cycle.end_date:%d %b %Y}, {cycle.state}) · "
+    "published objectives only · progress is clamped to 100 % in every mean"
+)
+org = store.cached(dashboard.org_units)
+if view_choice() == "company":
+    company_view(org)
+else:
+    team_view(org)

@@ -1,0 +1,140 @@
+"""The alignment tree: one expander per objective, coloured by status, that loads its key
+results and aligned objectives only when opened — so a 6,000-objective cycle costs what is
+on screen. Rows come from db.queries.alignment frames; the loaders are passed in by the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from components.okr_view import BADGE_COLORS, STATUS_ICONS, _escape
+from core.enums import Status
+from core.formatting import format_age
+from core.progress import format_progress, mean_progress
+from core.status import STATUS_LABELS
+
+SHOWN_CHILDREN = 20  # aligned objectives listed under a node before "Show more"
+LEVEL_NAMES = {"company": "Company", "team": "Team", "individual": "Individual"}
+
+Loader = Callable[[int], pd.DataFrame]
+
+
+def _progress(value) -> str:
+    return format_progress(None if value is None or pd.isna(value) else float(value))
+
+
+def status_text(status) -> str:
+    """The status as coloured Markdown text, e.g. ":orange[At risk]" (never colour alone)."""
+    if status is None or pd.isna(status):
+        return ":gray[no key results]"
+    status = Status(status)
+    return f":{BADGE_COLORS[status]}[{STATUS_LABELS[status]}]"
+
+
+def node_label(node, show_parent: bool = False) -> str:
+    """One line: title, progress, status, team, how many objectives align to it and, out of
+    the tree's context (a team's entry points, search results), what it aligns to."""
+    parts = [f"**{_escape(node.title)}**", _progress(node.progress), status_text(node.status)]
+    if isinstance(node.team, str):
+        parts.append(_escape(node.team))
+    if node.level == "individual":  # whose it is; team and company ones speak for a team
+        parts.append(_escape(node.owner_name))
+    if node.children:
+        parts.append(f"{int(node.children)} aligned")
+    if show_parent and node.level != "company":
+        parent = node.parent_title
+        parts.append(
+            f"→ {_escape(parent)}" if isinstance(parent, str) else ":orange[→ not aligned]"
+        )
+    return " · ".join(parts)
+
+
+def _node_icon(node) -> str:
+    if node.status is None or pd.isna(node.status):
+        return ":material/radio_button_unchecked:"
+    return STATUS_ICONS[Status(node.status)]
+
+
+def kr_lines(krs: pd.DataFrame) -> str:
+    """An objective's key results as a Markdown list."""
+    lines = []
+    for kr in krs.itertuples(index=False):
+        days = None if pd.isna(kr.days_since_update) else int(kr.days_since_update)
+        lines.append(
+            f"- {_escape(kr.title)} — **{_progress(kr.progress)}** · {status_text(kr.status)} · "
+            f"{_escape(kr.owner_name)} · updated {format_age(days)}"
+        )
+    return "\n".join(lines)
+
+
+def objective_node(
+    node,
+    path: str,
+    load_children: Loader,
+    load_krs: Loader,
+    show_parent: bool = False,
+) -> None:
+    """An objective as a tree node; opening it shows its key results, its own progress, the
+    mean progress of the objectives aligned to it, and those objectives as nodes in turn."""
+    key = f"align.node.{path}"
+    label = node_label(node, show_parent)
+    with st.expander(label, key=key, on_change="rerun", icon=_node_icon(node)) as box:
+        if box.open:
+            node_detail(node, path, load_children, load_krs, show_parent)
+
+
+def node_detail(node, path: str, load_children: Loader, load_krs: Loader, show_parent) -> None:
+    objective_id = int(node.objective_id)
+    kids = load_children(objective_id) if node.children else None
+    about = [LEVEL_NAMES.get(node.level, node.level), _escape(node.owner_name)]
+    if isinstance(node.team, str):
+        about.insert(1, _escape(node.team))
+    if show_parent or isinstance(node.parent_title, str):
+        parent = node.parent_title
+        about.append(
+            f"aligned to “{_escape(parent)}”" if isinstance(parent, str) else "not aligned"
+        )
+    st.caption(" · ".join(about))
+    summary = f"Own progress **{_progress(node.progress)}**"
+    if kids is not None and len(kids):
+        summary += (
+            f" · {len(kids)} aligned objective{'s' if len(kids) != 1 else ''}, mean progress "
+            f"**{_progress(mean_progress(kids['progress']))}**"
+        )
+    else:
+        summary += " · no objectives aligned to it yet"
+    st.markdown(summary)
+    krs = load_krs(objective_id)
+    if krs.empty:
+        st.caption("No key results yet.")
+    else:
+        st.markdown(kr_lines(krs))
+    if kids is None or kids.empty:
+        return
+    more_key = f"align.more.{path}"
+    shown = st.session_state.get(more_key, SHOWN_CHILDREN)
+    for child in kids.head(shown).itertuples(index=False):
+        objective_node(child, f"{path}-{int(child.objective_id)}", load_children, load_krs)
+    if len(kids) > shown:
+        st.button(
+            f"Show {min(SHOWN_CHILDREN, len(kids) - shown)} more of {len(kids) - shown}",
+            key=f"align.more_button.{path}",
+            on_click=lambda: st.session_state.update({more_key: shown + SHOWN_CHILDREN}),
+            icon=":material/expand_more:",
+            type="tertiary",
+        )
+
+
+def group_label(name: str, objectives: int, aligned: int) -> str:
+    """A team in the tree: its objectives and how many are aligned to a company objective."""
+    if not objectives:
+        return f"**{_escape(name)}** · no published objectives"
+    share = format_progress(aligned / objectives)
+    orphans = objectives - aligned
+    text = f"**{_escape(name)}** · {objectives:,} objectives · {share} aligned"
+    if orphans:
+        text += f" · :orange[{orphans:,} not aligned]"
+    return text

@@ -1,0 +1,232 @@
+"""Drawing recognition: kudos cards, badges and streaks, the podium and the board's rows.
+
+Reusable across pages. ``person_recognition`` (and its two halves, ``person_badges`` and
+``person_kudos``) draws one person's recognition on its own — My OKRs and People call it with a
+person id and the selected cycle; it reads through ``store.cached`` like a page does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from components.okr_view import escape_markdown
+from core.badges import ALL_BADGES, STREAK_BADGE_WEEKS
+from core.formatting import format_age
+from core.progress import format_progress
+from db.queries import recognition
+from db.queries.org import CycleRow
+from shell import store
+
+BADGES = {badge.key: badge for badge in ALL_BADGES}
+BADGE_COLORS = {
+    "streak": "orange",
+    "first_kr_achieved": "green",
+    "all_on_track": "blue",
+    "generous": "violet",
+    "appreciated": "red",
+}
+PERCENT_METRICS = ("score", "consistency", "improvement")
+
+
+# --- values and badges as text -------------------------------------------------------------
+
+
+def badge_keys(value) -> list[str]:
+    """Badge keys from a board row's comma-separated ``badges`` (or any iterable of keys)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    keys = value.split(",") if isinstance(value, str) else list(value)
+    return [key for key in keys if key in BADGES]
+
+
+def badges_text(value) -> str:
+    """Plain badge labels for tables and CSV: "4-week streak · First KR achieved"."""
+    return " · ".join(BADGES[key].label for key in badge_keys(value))
+
+
+def badges_markdown(value) -> str:
+    """Badges as inline Streamlit Markdown badges (our own labels only, never user text)."""
+    return " ".join(
+        f":{BADGE_COLORS[key]}-badge[{BADGES[key].icon} {BADGES[key].label}]"
+        for key in badge_keys(value)
+    )
+
+
+def metric_text(metric: str, value) -> str:
+    """A board value as people read it: "57 %", "+12 pts", "3 kudos"."""
+    if value is None or pd.isna(value):
+        return "—"
+    if metric == "improvement":
+        points = math.floor(float(value) * 100 + 0.5)
+        return f"{points:+d} pts" if points else "±0 pts"
+    if metric in PERCENT_METRICS:
+        return format_progress(float(value))
+    count = int(value)
+    return f"{count} kudos"
+
+
+def rank_text(rank: int, tied: bool) -> str:
+    """ "=2" for a shared place, "2" otherwise."""
+    return f"={int(rank)}" if tied else str(int(rank))
+
+
+def streak_text(weeks: int) -> str:
+    if weeks <= 0:
+        return "No check-in streak yet"
+    return f"{weeks}-week check-in streak" if weeks > 1 else "Checked in this week or last"
+
+
+# --- kudos ---------------------------------------------------------------------------------
+
+
+def _when(moment) -> str:
+    moment = pd.Timestamp(moment).to_pydatetime()
+    days = (datetime.now(UTC).replace(tzinfo=None) - moment).days  # naive UTC, as stored
+    return f"{moment:%d %b %Y} · {format_age(max(days, 0))}"
+
+
+def kudos_card(kudos, highlight_id: int | None = None) -> None:
+    """One kudos: who thanked whom, the message (shown literally), the linked work, when."""
+    with st.container(border=True):
+        to_team = not pd.isna(kudos.receiver_team_id)
+        icon = ":material/groups:" if to_team else ":material/person:"
+        new = " :orange-badge[new]" if highlight_id == kudos.id else ""
+        st.markdown(
+            f":material/celebration: **{escape_markdown(kudos.giver)}** → {icon} "
+            f"**{escape_markdown(kudos.receiver)}**{new}"
+        )
+        st.markdown(escape_markdown(kudos.message))
+        link = ""
+        if isinstance(kudos.objective_title, str):
+            link = f" · for “{escape_markdown(kudos.objective_title)}”"
+            if isinstance(kudos.kr_title, str):
+                link += f" › {escape_markdown(kudos.kr_title)}"
+        st.caption(f"{_when(kudos.at)}{link}")
+
+
+def kudos_list(
+    frame: pd.DataFrame, empty_text: str, highlight_id: int | None = None, columns: int = 1
+) -> None:
+    """Kudos cards, newest first (read left to right when in several columns)."""
+    if frame.empty:
+        st.caption(empty_text)
+        return
+    slots = st.columns(columns) if columns > 1 else [st.container()]
+    for index, kudos in enumerate(frame.itertuples(index=False)):
+        with slots[index % len(slots)]:
+            kudos_card(kudos, highlight_id)
+
+
+# --- one person ----------------------------------------------------------------------------
+
+
+def person_badges(person_id: int, cycle: CycleRow | None) -> None:
+    """A person's check-in streak and badges in the cycle, with the kudos counts."""
+    if cycle is None:
+        st.caption("Badges and streaks appear once there is a cycle.")
+        return
+    facts = store.cached(
+        recognition.person_recognition, int(person_id), cycle, recognition.as_of(cycle)
+    )
+    flame = ":material/local_fire_department:" if facts.streak else ":material/schedule:"
+    st.markdown(f"{flame} **{streak_text(facts.streak)}**")
+    if facts.badges:
+        st.markdown(badges_markdown(facts.badges))
+    else:
+        st.caption(
+            f"No badges yet in {cycle.name}: check in {STREAK_BADGE_WEEKS} weeks in a row, "
+            "achieve a key result or thank five people to earn some."
+        )
+    st.caption(
+        f"{cycle.name}: {facts.kudos_received} kudos received · {facts.kudos_given} given · "
+        f"{facts.krs_achieved} of {facts.kr_count} key results achieved"
+    )
+
+
+def person_kudos(person_id: int, limit: int = 5) -> None:
+    """The latest kudos a person received (any cycle), newest first."""
+    frame, total = store.cached(recognition.kudos_page, int(person_id), True, (), None, None, limit)
+    kudos_list(frame, "No kudos received yet.")
+    if total > len(frame):
+        st.caption(f"{len(frame)} of {total} kudos shown — the Kudos page has them all.")
+
+
+def person_recognition(person_id: int, cycle: CycleRow | None, kudos_limit: int = 5) -> None:
+    """Everything about one person's recognition: streak, badges, latest kudos received."""
+    person_badges(person_id, cycle)
+    st.markdown("**Latest kudos received**")
+    person_kudos(person_id, kudos_limit)
+
+
+# --- the board -----------------------------------------------------------------------------
+
+
+def board_table(rows: pd.DataFrame, metric: str, people: bool) -> pd.DataFrame:
+    """The rows of a ranked board as the table (and CSV) shows them."""
+    table = pd.DataFrame(
+        {
+            "Rank": [rank_text(r, t) for r, t in zip(rows["rank"], rows["tied"], strict=True)],
+            "Name": rows["name"],
+            "Team" if people else "Part of": rows["team" if people else "parent"],
+            "Value": [metric_text(metric, v) for v in rows["value"]],
+            "Key results": rows["kr_count"],
+        }
+    )
+    if people:
+        table["Streak (weeks)"] = rows["streak"].astype(int)
+        table["Badges"] = [badges_text(b) for b in rows["badges"]]
+    else:
+        table["People"] = rows["members"].astype(int)
+    return table.reset_index(drop=True)
+
+
+def chart_rows(rows: pd.DataFrame, metric: str, you_ids: Iterable[int]) -> pd.DataFrame:
+    """What the podium and bar charts need from ranked rows."""
+    you = set(you_ids)
+    return pd.DataFrame(
+        {
+            "rank": rows["rank"].astype(int),
+            "rank_text": [rank_text(r, t) for r, t in zip(rows["rank"], rows["tied"], strict=True)],
+            "name": rows["name"],
+            "value": rows["value"].astype(float),
+            "label": [metric_text(metric, v) for v in rows["value"]],
+            "you": [int(i) in you for i in rows["id"]],
+        }
+    ).reset_index(drop=True)
+
+
+def podium_cards(rows: pd.DataFrame, metric: str, people: bool) -> None:
+    """The first three as cards (2nd, 1st, 3rd) with their badges, under the podium chart."""
+    top = rows.head(3).reset_index(drop=True)
+    columns = st.columns(3)
+    for position, column in ((1, columns[0]), (0, columns[1]), (2, columns[2])):
+        if position >= len(top):
+            continue
+        row = top.iloc[position]
+        with column.container(border=True):
+            st.markdown(
+                f"**{rank_text(row['rank'], row['tied'])} · {escape_markdown(row['name'])}**"
+            )
+            detail = row["team"] if people else row["parent"]
+            st.caption(f"{metric_text(metric, row['value'])} · {escape_markdown(detail or '—')}")
+            if people and badge_keys(row["badges"]):
+                st.markdown(badges_markdown(row["badges"]))
+
+
+def badge_legend() -> None:
+    st.markdown(
+        "\n".join(
+            f"- :{BADGE_COLORS[b.key]}-badge[{b.icon} {b.label}] — {b.description}"
+            for b in ALL_BADGES
+        )
+    )
+    st.caption(
+        "Streaks and badges are worked out from the check-ins and kudos of the cycle each time "
+        "they are shown, so a correction is reflected at once. A streak counts consecutive weeks "
+        "with a check-in on any of your key results; this week only breaks it once it is over."
+    )

@@ -1,0 +1,92 @@
+"""The benchmark harness runs and reports what it promises (shapes and counts, never timings).
+
+Uses the small demo organisation (built once into bench/cache/, a few seconds) and writes its
+results to a temporary folder, never to bench/results/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from bench import load, orgs, pages, writes
+from bench.common import page_specs
+
+
+def test_the_page_list_is_app_pys():
+    specs = {p.file: p for p in page_specs()}
+    assert "my_okrs.py" in specs and specs["my_okrs.py"].default
+    assert specs["admin.py"].roles == ("admin",)
+    assert all(p.role in p.roles for p in specs.values())
+
+
+def test_pages_bench_times_a_page_and_the_empty_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("OKR_DATABASE_URL", "sqlite:///unused.db")  # restored afterwards
+    out = tmp_path / "pages.json"
+    pages.run(sizes=("small",), runs=2, warmup=1, only=("my_okrs.py",), out=out)
+    result = json.loads(out.read_text())
+    assert result["empty_ms"] > 0
+    assert set(result["pages"]) == {"my_okrs.py"}
+    entry = result["pages"]["my_okrs.py"]
+    assert entry["small_ms"] > 0 and entry["role"] == "member"
+    assert "errors" not in entry
+
+
+def test_writes_bench_loses_nothing_on_sqlite(tmp_path):
+    out = tmp_path / "writes.json"
+    writes.run(writers=2, checkins=3, databases=("sqlite",), size="small", out=out)
+    result = json.loads(out.read_text())
+    for name in ("same_kr", "different_krs"):
+        scenario = result["databases"]["sqlite"][name]
+        assert scenario["attempted"] == 6
+        assert scenario["stored"] == scenario["saved"] == 6
+        assert scenario["lost"] == 0 and scenario["errors"] == 0
+        assert scenario["current_value_mismatches"] == 0
+    assert result["databases"]["sqlite"]["different_krs"]["key_results"] == 2
+    assert result["p4"]["holds"]
+
+
+def test_load_driver_signs_in_and_runs_pages_against_a_server(tmp_path):
+    out = tmp_path / "load.json"
+    load.run(
+        sessions=2,
+        servers=1,
+        duration=5,
+        think=0.5,
+        database="sqlite",
+        size="small",
+        baseline=3,
+        out=out,
+    )
+    runs = json.loads(out.read_text())["runs"]
+    (result,) = runs.values()
+    assert result["load"]["runs"] >= 2 and result["single"]["runs"] >= 1
+    assert result["load"]["failed_runs"] == 0, result["load"]["errors"]
+    assert result["load"]["error_count"] == 0
+    assert result["load"]["p95_ms"] >= result["load"]["p50_ms"] > 0
+    assert set(result["p3"]) >= {"bound_ms", "p95_ms", "holds"}
+    (memory,) = result["memory"].values()
+    assert memory["rss_mb"] and all(mb > 0 for _, mb in memory["rss_mb"])
+
+
+def test_a_session_with_a_wrong_cookie_counts_as_failed(monkeypatch):
+    signed = load.auth_cookie
+    monkeypatch.setattr(load, "auth_cookie", lambda name: signed(name, key="wrong-key" * 5))
+    server = load.start_server(orgs.sqlite_org("small").url, load.free_port(8890), (), orgs.CACHE)
+    phase = load.Phase("wrong cookie", time.monotonic())
+    try:
+        load.wait_healthy(server)
+        until = time.monotonic() + 1
+        asyncio.run(load.session(0, server, ("member", "member"), phase, until, 0.1, None, 1))
+    finally:
+        load.stop_server(server)
+    assert phase.samples and not any(sample.ok for sample in phase.samples)
+    assert any("not signed in" in error for error in phase.errors)
+
+
+@pytest.fixture(autouse=True)
+def _small_org_exists():
+    orgs.sqlite_org("small")
