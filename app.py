@@ -218,7 +218,7 @@ def main() -> None:
         cycle = cycle_picker(user)
     set_run_context(user, cycle)
     show_pending_toasts()
-    page = st.navigation(pages_for(user.role))
+    page = st.navigation(pages_for(user.role), expanded=True)  # admins have 14 pages
     try:
         page.run()
     except Exception:
