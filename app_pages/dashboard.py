@@ -40,6 +40,7 @@ from components.dashboard_view import (
 )
 from core.enums import STATUS_SEVERITY, Level, Role, Status
 from core.status import STATUS_COLORS
+from db.models import utcnow
 from db.queries import dashboard, forecasting, okrs, status_settings
 from shell import charts, store
 from shell.context import current_cycle, current_user
@@ -433,7 +434,9 @@ def progress_over_time_section(scope: tuple[int, ...], view: forecasting.Forecas
     if weekly.empty:
         st.caption("No progress to show yet.")
         return
-    weeks = {w.index: w.end for w in dashboard.cycle_weeks(cycle)}
+    # The running week ends "now": to the minute, so the chart's cached spec is reused.
+    now = utcnow().replace(second=0, microsecond=0)
+    weeks = {w.index: w.end for w in dashboard.cycle_weeks(cycle, now)}
     team = weekly.groupby(["week", "label"], as_index=False)[["progress_sum", "krs"]].sum()
     team["progress"] = (team["progress_sum"] / team["krs"].where(team["krs"] > 0)).clip(0, 1)
     team["at"] = team["week"].map(weeks)

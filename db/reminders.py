@@ -285,13 +285,17 @@ class SmtpSettings:
 
 
 def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
-    """SMTP from the environment; None when the host or the sender is missing."""
+    """SMTP from the environment; None when the host or the sender is missing. A port that
+    is not a number raises ValueError."""
     host, sender = env.get("OKR_SMTP_HOST", "").strip(), env.get("OKR_SMTP_FROM", "").strip()
     if not host or not sender:
         return None
+    port = (env.get("OKR_SMTP_PORT") or "587").strip()
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"OKR_SMTP_PORT must be a port number, not “{port}”.")
     return SmtpSettings(
         host=host,
-        port=int(env.get("OKR_SMTP_PORT") or 587),
+        port=int(port),
         sender=sender,
         user=env.get("OKR_SMTP_USER") or None,
         password=env.get("OKR_SMTP_PASSWORD") or None,
@@ -346,7 +350,11 @@ def _plural(count: int, word: str) -> str:
 def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     args = _parse_args(argv)
     env = os.environ if env is None else env
-    smtp = smtp_settings(env)
+    try:
+        smtp = smtp_settings(env)
+    except ValueError as error:
+        print(f"{error} Nothing sent.", file=sys.stderr)
+        return 2
     if args.send and smtp is None:
         print(
             "SMTP is not configured: set OKR_SMTP_HOST and OKR_SMTP_FROM (and, as needed, "

@@ -182,6 +182,9 @@ def test_send_without_smtp_settings_refuses_and_sends_nothing(world, db_url, cap
     code = reminders.main(["--send", "--database-url", db_url], env={})
     assert code == 2
     assert "SMTP is not configured" in capsys.readouterr().err
+    env = {"OKR_SMTP_HOST": "mail.example.com", "OKR_SMTP_FROM": "a@b.io", "OKR_SMTP_PORT": "x"}
+    assert reminders.main(["--send", "--database-url", db_url], env=env) == 2
+    assert "OKR_SMTP_PORT must be a port number" in capsys.readouterr().err
 
 
 def test_send_delivers_one_message_per_person_through_smtp(world, db_url, capsys):
