@@ -207,11 +207,14 @@ def test_person_recognition_draws_kudos_received_and_badges_on_its_own(demo):
     reason="app_pages/people.py does not draw person_recognition yet (the lead wires it in)",
 )
 def test_kudos_show_on_the_receivers_people_page(demo):
-    at = open_kudos("lead")
-    choose_person(at, "member", user_id(demo, "member"))
+    """A member thanks their lead; the lead finds it on their People page (a member may only
+    open their own People page, so the receiver is the one who looks)."""
+    at = open_kudos("member")
+    choose_person(at, "lead", user_id(demo, "lead"))
     send(at, "Seen on your People page")
     assert not errors(at)
-    receiver = sign_in("member", DEMO_PASSWORD)
+    assert "Seen on your People page" in wall_text(at)
+    receiver = sign_in("lead", DEMO_PASSWORD)
     receiver.switch_page("app_pages/people.py")
     receiver.run()
     assert not receiver.exception
