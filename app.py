@@ -13,13 +13,17 @@ from datetime import date
 
 import streamlit as st
 
-from core.enums import Role
-from db import queries
+from components.okr_view import escape_markdown
+from core import i18n
+from core.enums import Role, cycle_state_label, role_label
+from core.i18n import N_, _
+from db import commands, queries
 from shell import auth, sso, store
 from shell.context import set_run_context
 from shell.feedback import show_pending_toasts
 
 log = logging.getLogger("okr")
+LANGUAGE_KEY = "app.language"
 
 st.set_page_config(page_title="OKR Tracker", page_icon=":material/flag:", layout="wide")
 
@@ -36,47 +40,55 @@ class PageSpec:
 
 
 PAGE_SPECS = (
-    PageSpec("my_okrs.py", "My OKRs", ":material/home:", "my-okrs", "OKRs", default=True),
-    PageSpec("log_progress.py", "Log progress", ":material/edit_note:", "log-progress", "OKRs"),
-    PageSpec("set_goals.py", "Set goals", ":material/flag:", "set-goals", "OKRs"),
-    PageSpec("dashboard.py", "Dashboard", ":material/monitoring:", "dashboard", "Insights"),
-    PageSpec("alignment.py", "Alignment", ":material/account_tree:", "alignment", "Insights"),
+    PageSpec("my_okrs.py", N_("My OKRs"), ":material/home:", "my-okrs", N_("OKRs"), default=True),
+    PageSpec(
+        "log_progress.py", N_("Log progress"), ":material/edit_note:", "log-progress", N_("OKRs")
+    ),
+    PageSpec("set_goals.py", N_("Set goals"), ":material/flag:", "set-goals", N_("OKRs")),
+    PageSpec("dashboard.py", N_("Dashboard"), ":material/monitoring:", "dashboard", N_("Insights")),
+    PageSpec(
+        "alignment.py", N_("Alignment"), ":material/account_tree:", "alignment", N_("Insights")
+    ),
     PageSpec(
         "review.py",
-        "Review & grade",
+        N_("Review & grade"),
         ":material/grading:",
         "review",
-        "Insights",
+        N_("Insights"),
         frozenset({Role.LEAD, Role.EXECUTIVE, Role.ADMIN}),
     ),
-    PageSpec("people.py", "People", ":material/badge:", "people", "Insights"),
-    PageSpec("kudos.py", "Kudos", ":material/celebration:", "kudos", "Recognition"),
+    PageSpec("people.py", N_("People"), ":material/badge:", "people", N_("Insights")),
+    PageSpec("kudos.py", N_("Kudos"), ":material/celebration:", "kudos", N_("Recognition")),
     PageSpec(
-        "leaderboard.py", "Leaderboard", ":material/leaderboard:", "leaderboard", "Recognition"
+        "leaderboard.py",
+        N_("Leaderboard"),
+        ":material/leaderboard:",
+        "leaderboard",
+        N_("Recognition"),
     ),
-    PageSpec("account.py", "Account", ":material/person:", "account", "You"),
+    PageSpec("account.py", N_("Account"), ":material/person:", "account", N_("You")),
     PageSpec(
         "admin.py",
-        "Admin",
+        N_("Admin"),
         ":material/admin_panel_settings:",
         "admin",
-        "Organisation",
+        N_("Organisation"),
         frozenset({Role.ADMIN}),
     ),
     PageSpec(
         "audit.py",
-        "Audit log",
+        N_("Audit log"),
         ":material/history:",
         "audit",
-        "Organisation",
+        N_("Organisation"),
         frozenset({Role.ADMIN}),
     ),
     PageSpec(
         "import_export.py",
-        "Import & export",
+        N_("Import & export"),
         ":material/import_export:",
         "import-export",
-        "Organisation",
+        N_("Organisation"),
         frozenset({Role.ADMIN}),
     ),
 )
@@ -89,37 +101,39 @@ def pages_for(role: str) -> dict[str, list[st.Page]]:
         if role in spec.roles:
             page = st.Page(
                 f"app_pages/{spec.file}",
-                title=spec.title,
+                title=_(spec.title),
                 icon=spec.icon,
                 url_path=spec.url_path,
                 default=spec.default,
             )
-            sections.setdefault(spec.section, []).append(page)
+            sections.setdefault(_(spec.section), []).append(page)
     return sections
 
 
 def database_problem(error: Exception) -> None:
     log.exception("database unavailable", exc_info=error)
-    st.title("OKR Tracker can't reach its database")
+    st.title(_("OKR Tracker can't reach its database"))
     st.error(
-        "The app could not connect to or prepare its database, so nothing can be shown yet.",
+        _("The app could not connect to or prepare its database, so nothing can be shown yet."),
         icon=":material/database:",
     )
     st.markdown(
-        "**What to check**\n"
-        "- `OKR_DATABASE_URL` points at the right server and database "
-        "(default `sqlite:///data/okr.db`).\n"
-        "- The database server is running and accepts connections from this machine.\n"
-        "- The user in the URL may create tables (the app applies migrations at start).\n\n"
-        "Then reload this page."
+        _(
+            "**What to check**\n"
+            "- `OKR_DATABASE_URL` points at the right server and database "
+            "(default `sqlite:///data/okr.db`).\n"
+            "- The database server is running and accepts connections from this machine.\n"
+            "- The user in the URL may create tables (the app applies migrations at start).\n\n"
+            "Then reload this page."
+        )
     )
-    st.navigation([st.Page(lambda: None, title="Unavailable")], position="hidden")
+    st.navigation([st.Page(lambda: None, title=_("Unavailable"))], position="hidden")
     st.stop()
 
 
 def first_run_setup() -> None:
     st.navigation(
-        [st.Page("app_pages/setup.py", title="Set up OKR Tracker")], position="hidden"
+        [st.Page("app_pages/setup.py", title=_("Set up OKR Tracker"))], position="hidden"
     ).run()
     st.stop()
 
@@ -133,7 +147,7 @@ def sign_in_screen() -> None:
     # /log-progress?kr=…) keeps its address through the sign-in and opens once signed in.
     st.navigation(
         [
-            st.Page(_signed_out, title="Sign in", url_path=spec.url_path, default=spec.default)
+            st.Page(_signed_out, title=_("Sign in"), url_path=spec.url_path, default=spec.default)
             for spec in PAGE_SPECS
         ],
         position="hidden",
@@ -145,7 +159,11 @@ def cycle_picker(user: queries.CurrentUser) -> queries.CycleRow | None:
     """The cycle choice, mirrored to ?cycle= so a link opens the same cycle."""
     cycles = store.cached(queries.cycles)
     if not cycles:
-        st.caption("No cycles yet." + (" Create one in Admin." if user.role == Role.ADMIN else ""))
+        st.caption(
+            _("No cycles yet. Create one in Admin.")
+            if user.role == Role.ADMIN
+            else _("No cycles yet.")
+        )
         return None
     by_id = {c.id: c for c in cycles}
     requested = st.query_params.get("cycle", "")
@@ -153,10 +171,11 @@ def cycle_picker(user: queries.CurrentUser) -> queries.CycleRow | None:
         st.session_state["app.cycle"] = int(requested)
     elif st.session_state.get("app.cycle") not in by_id:
         st.session_state["app.cycle"] = queries.default_cycle_id(cycles, date.today())
+    labels = {c.id: f"{c.name} · {cycle_state_label(c.state)}" for c in cycles}  # this language
     chosen = st.selectbox(
-        "Cycle",
+        _("Cycle"),
         list(by_id),
-        format_func=lambda cid: f"{by_id[cid].name} · {by_id[cid].state}",
+        format_func=labels.get,
         key="app.cycle",
         on_change=lambda: st.query_params.update(cycle=str(st.session_state["app.cycle"])),
     )
@@ -172,11 +191,39 @@ def signed_in_user(authenticator) -> queries.CurrentUser | None:
     user = store.cached(queries.current_user, st.session_state["username"])
     if user is None:
         auth.sign_out(authenticator)
-        st.warning("Your account is no longer active. Ask an admin if this is a mistake.")
+        st.warning(_("Your account is no longer active. Ask an admin if this is a mistake."))
     return user
 
 
+def apply_language(user: queries.CurrentUser | None) -> None:
+    """This run's language: the switch's value, or the saved choice of whoever just signed in."""
+    if user is not None and st.session_state.get("app.language_of") != user.id:
+        st.session_state["app.language_of"] = user.id
+        st.session_state[LANGUAGE_KEY] = user.language
+    i18n.set_language(st.session_state.get(LANGUAGE_KEY))
+
+
+def language_switch(user: queries.CurrentUser | None) -> None:
+    """English or Vietnamese; a signed-in person's choice is saved for their next visit."""
+
+    def remember() -> None:
+        language = i18n.set_language(st.session_state[LANGUAGE_KEY])
+        if user is not None:
+            store.write(commands.set_language, user.actor, language)
+
+    st.session_state.setdefault(LANGUAGE_KEY, i18n.current_language())
+    st.selectbox(
+        _("Language"),
+        list(i18n.LANGUAGES),
+        format_func=i18n.LANGUAGES.get,
+        key=LANGUAGE_KEY,
+        on_change=remember,
+    )
+
+
 def main() -> None:
+    i18n.set_resolver(lambda: st.session_state.get(LANGUAGE_KEY))
+    apply_language(None)
     try:
         store.database()
         store.begin_run()
@@ -194,28 +241,33 @@ def main() -> None:
     frame = st.sidebar.container()
     refusal = sso.accept_identity()  # a single sign-on identity signs the session in
     user = signed_in_user(authenticator)
+    apply_language(user)
     if user:
         # Logout before login: a click here must end the session before the cookie is read.
-        authenticator.logout("Sign out", "sidebar", key="app.logout", callback=sso.sign_out)
+        authenticator.logout(_("Sign out"), "sidebar", key="app.logout", callback=sso.sign_out)
     title = st.empty()
     if not st.session_state.get("authentication_status"):
         with title.container():
-            st.title("OKR Tracker")
+            st.title(_("OKR Tracker"))
             sso.sign_in_options(refusal)  # "Sign in with <provider>", when configured
     auth.render_login(authenticator, directory)  # reads the cookie; no st.rerun() after it
     if not st.session_state.get("authentication_status"):
+        with frame:
+            language_switch(None)
         sign_in_screen()
     if user is None:  # signed in just now, by the form or the cookie
         user = signed_in_user(authenticator)
         if user is None:
             sign_in_screen()
-        authenticator.logout("Sign out", "sidebar", key="app.logout", callback=sso.sign_out)
+        apply_language(user)
+        authenticator.logout(_("Sign out"), "sidebar", key="app.logout", callback=sso.sign_out)
     title.empty()
 
     with frame:
-        st.markdown(f"**{user.display_name}**")
-        st.caption(f"{user.role.capitalize()} · {user.team_name or 'no team'}")
+        st.markdown(f"**{escape_markdown(user.display_name)}**")
+        st.caption(f"{role_label(user.role)} · {user.team_name or _('no team')}")
         cycle = cycle_picker(user)
+        language_switch(user)
     set_run_context(user, cycle)
     show_pending_toasts()
     page = st.navigation(pages_for(user.role), expanded=True)  # admins have 14 pages
@@ -224,7 +276,7 @@ def main() -> None:
     except Exception:
         log.exception("page %s failed", page.title)
         st.error(
-            "Something went wrong on this page. It has been logged; reload, or try again later.",
+            _("Something went wrong on this page. It has been logged; reload, or try again later."),
             icon=":material/error:",
         )
 

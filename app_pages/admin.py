@@ -4,9 +4,11 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from components.okr_view import escape_markdown
+from components.okr_view import cycle_state_label, escape_markdown
 from components.pickers import id_select, person_picker
-from core.enums import CycleState, Role
+from core.enums import CycleState, Role, role_label
+from core.formatting import format_day
+from core.i18n import LANGUAGES, N_, _, ngettext
 from core.settings import StatusSettings
 from db import commands, queries
 from db.commands import grading
@@ -18,7 +20,8 @@ from shell.feedback import toast_after_rerun
 
 PAGE_SIZE = 50
 ROLES = [role.value for role in Role]
-LANGUAGES = {"en": "English", "vi": "Tiếng Việt"}
+# Each language is named in itself (core.i18n.LANGUAGES), so those names are not translated.
+CYCLE_ACTIONS = {"activate": N_("Activate"), "close": N_("Close"), "reopen": N_("Reopen")}
 
 actor = current_user().actor
 
@@ -67,25 +70,29 @@ def saved(message: str) -> None:
 def person_fields(prefix: str, person: dict) -> commands.UserInput:
     """The editable fields of a person; the manager picker sits outside the form (it searches)."""
     manager_id = person_picker(
-        "Manager", f"{prefix}.manager", people_options, person.get("manager_id")
+        _("Manager"), f"{prefix}.manager", people_options, person.get("manager_id")
     )
     with st.form(f"{prefix}.form"):
         username = st.text_input(
-            "Username",
+            _("Username"),
             person.get("username", ""),
             key=f"{prefix}.username",
             disabled="id" in person,
         )
         display_name = st.text_input(
-            "Full name", person.get("display_name", ""), key=f"{prefix}.display_name"
+            _("Full name"), person.get("display_name", ""), key=f"{prefix}.display_name"
         )
-        email = st.text_input("Email", person.get("email") or "", key=f"{prefix}.email")
+        email = st.text_input(_("Email"), person.get("email") or "", key=f"{prefix}.email")
         role = st.selectbox(
-            "Role", ROLES, index=ROLES.index(person.get("role", "member")), key=f"{prefix}.role"
+            _("Role"),
+            ROLES,
+            index=ROLES.index(person.get("role", "member")),
+            format_func=role_label,
+            key=f"{prefix}.role",
         )
-        team_id = id_select("Team", f"{prefix}.team", team_names(), person.get("team_id"))
+        team_id = id_select(_("Team"), f"{prefix}.team", team_names(), person.get("team_id"))
         language = st.selectbox(
-            "Language",
+            _("Language"),
             list(LANGUAGES),
             format_func=LANGUAGES.get,
             index=list(LANGUAGES).index(person.get("language", "en")),
@@ -94,57 +101,64 @@ def person_fields(prefix: str, person: dict) -> commands.UserInput:
         password = None
         if "id" not in person:
             password = st.text_input(
-                "First password",
+                _("First password"),
                 type="password",
                 key=f"{prefix}.password",
-                help="At least 10 characters; they can change it later.",
+                help=_("At least 10 characters; they can change it later."),
             )
-        submitted = st.form_submit_button("Save", type="primary")
+        submitted = st.form_submit_button(_("Save"), type="primary")
     data = commands.UserInput(
         username, display_name, email or None, role, team_id, manager_id, language, password
     )
     return data if submitted else None
 
 
-@st.dialog("Add a person", on_dismiss=close_dialogs)
+@st.dialog(_("Add a person"), on_dismiss=close_dialogs)
 def add_person() -> None:
     data = person_fields("admin.new_person", {})
     if data and store.write(commands.create_user, actor, data):
-        saved(f"{data.display_name} can now sign in as {data.username.strip().lower()}.")
+        saved(
+            _("{name} can now sign in as {username}.").format(
+                name=data.display_name, username=data.username.strip().lower()
+            )
+        )
 
 
-@st.dialog("Edit person", width="large", on_dismiss=close_dialogs)
+@st.dialog(_("Edit person"), width="large", on_dismiss=close_dialogs)
 def edit_person(person: dict) -> None:
     prefix = f"admin.person.{person['id']}"
     data = person_fields(prefix, person)
     if data and store.write(commands.update_user, actor, person["id"], data):
-        saved(f"Saved {data.display_name}.")
+        saved(_("Saved {name}.").format(name=data.display_name))
     st.divider()
     with st.form(f"{prefix}.reset", clear_on_submit=True):
-        new_password = st.text_input("New password", type="password", key=f"{prefix}.new_password")
-        if st.form_submit_button("Reset password and unlock") and store.write(
+        new_password = st.text_input(
+            _("New password"), type="password", key=f"{prefix}.new_password"
+        )
+        if st.form_submit_button(_("Reset password and unlock")) and store.write(
             commands.reset_password, actor, person["id"], new_password
         ):
-            saved(f"Password reset for {person['display_name']}.")
-    label = "Reactivate" if not person["active"] else "Deactivate"
+            saved(_("Password reset for {name}.").format(name=person["display_name"]))
+    label = _("Reactivate") if not person["active"] else _("Deactivate")
     if st.button(label, key=f"{prefix}.active") and store.write(
         commands.set_user_active, actor, person["id"], not person["active"]
     ):
-        saved(
-            f"{person['display_name']} {'reactivated' if not person['active'] else 'deactivated'}."
-        )
+        done = _("{name} reactivated.") if not person["active"] else _("{name} deactivated.")
+        saved(done.format(name=person["display_name"]))
 
 
 def people_tab() -> None:
     search_col, team_col, page_col, add_col = st.columns([3, 2, 1, 1], vertical_alignment="bottom")
     search = search_col.text_input(
-        "Search people", key="admin.people.search", placeholder="Name, username or email"
+        _("Search people"), key="admin.people.search", placeholder=_("Name, username or email")
     )
     with team_col:
-        team_id = id_select("Team", "admin.people.team", team_names(), None, none_label="All teams")
-    page = page_col.number_input("Page", min_value=1, value=1, step=1, key="admin.people.page")
+        team_id = id_select(
+            _("Team"), "admin.people.team", team_names(), None, none_label=_("All teams")
+        )
+    page = page_col.number_input(_("Page"), min_value=1, value=1, step=1, key="admin.people.page")
     add_col.button(
-        "Add person",
+        _("Add person"),
         icon=":material/person_add:",
         key="admin.people.add",
         on_click=open_dialog,
@@ -155,11 +169,27 @@ def people_tab() -> None:
     people, total = store.cached(
         queries.people_page, search, team_id, True, PAGE_SIZE, (page - 1) * PAGE_SIZE
     )
-    st.caption(f"{total} people · page {page} of {max(1, -(-total // PAGE_SIZE))}")
+    st.caption(
+        ngettext(
+            "{count} person · page {page} of {pages}",
+            "{count} people · page {page} of {pages}",
+            total,
+        ).format(count=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+    )
     shown = people[["display_name", "username", "email", "role", "team", "manager", "active"]]
+    shown = shown.assign(role=shown["role"].map(role_label))
     event = st.dataframe(
         shown,
         hide_index=True,
+        column_config={
+            "display_name": _("Full name"),
+            "username": _("Username"),
+            "email": _("Email"),
+            "role": _("Role"),
+            "team": _("Team"),
+            "manager": _("Manager"),
+            "active": st.column_config.CheckboxColumn(_("Active")),
+        },
         on_select="rerun",
         selection_mode="single-row",
         key=table_key(f"people.{search}.{team_id}.{page}"),
@@ -167,43 +197,47 @@ def people_tab() -> None:
     if event.selection.rows:
         edit_person(people.iloc[event.selection.rows[0]].to_dict())
     else:
-        st.caption("Select a row to edit that person.")
+        st.caption(_("Select a row to edit that person."))
 
 
 # --- teams -------------------------------------------------------------------------------
 
 
 def team_form(prefix: str, team: dict) -> None:
-    lead_id = person_picker("Lead", f"{prefix}.lead", people_options, team.get("lead_id"))
+    lead_id = person_picker(_("Lead"), f"{prefix}.lead", people_options, team.get("lead_id"))
     names = {tid: name for tid, name in team_names().items() if tid != team.get("id")}
     with st.form(f"{prefix}.form"):
-        name = st.text_input("Team name", team.get("name", ""), key=f"{prefix}.name")
+        name = st.text_input(_("Team name"), team.get("name", ""), key=f"{prefix}.name")
         parent_id = id_select(
-            "Part of", f"{prefix}.parent", names, team.get("parent_id"), none_label="— top level —"
+            _("Part of"),
+            f"{prefix}.parent",
+            names,
+            team.get("parent_id"),
+            none_label=_("— top level —"),
         )
-        if not st.form_submit_button("Save", type="primary"):
+        if not st.form_submit_button(_("Save"), type="primary"):
             return
     if "id" in team:
         outcome = store.write(commands.update_team, actor, team["id"], name, parent_id, lead_id)
     else:
         outcome = store.write(commands.create_team, actor, name, parent_id, lead_id)
     if outcome:
-        saved(f"Saved team {name.strip()}.")
+        saved(_("Saved team {name}.").format(name=name.strip()))
 
 
-@st.dialog("Create a team", on_dismiss=close_dialogs)
+@st.dialog(_("Create a team"), on_dismiss=close_dialogs)
 def add_team() -> None:
     team_form("admin.new_team", {})
 
 
-@st.dialog("Edit team", on_dismiss=close_dialogs)
+@st.dialog(_("Edit team"), on_dismiss=close_dialogs)
 def edit_team(team: dict) -> None:
     team_form(f"admin.team.{team['id']}", team)
 
 
 def teams_tab() -> None:
     st.button(
-        "Create team",
+        _("Create team"),
         icon=":material/group_add:",
         key="admin.teams.add",
         on_click=open_dialog,
@@ -215,6 +249,12 @@ def teams_tab() -> None:
     event = st.dataframe(
         teams[["name", "parent", "lead", "members"]],
         hide_index=True,
+        column_config={
+            "name": _("Team"),
+            "parent": _("Part of"),
+            "lead": _("Lead"),
+            "members": st.column_config.NumberColumn(_("Members")),
+        },
         on_select="rerun",
         selection_mode="single-row",
         key=table_key("teams"),
@@ -222,7 +262,7 @@ def teams_tab() -> None:
     if event.selection.rows:
         edit_team(_plain(teams.iloc[event.selection.rows[0]].to_dict()))
     else:
-        st.caption("Select a row to rename a team, nest it elsewhere or change its lead.")
+        st.caption(_("Select a row to rename a team, nest it elsewhere or change its lead."))
 
 
 def _plain(row: dict) -> dict:
@@ -236,38 +276,40 @@ def _plain(row: dict) -> dict:
 def cycle_form() -> None:
     today = date.today()
     with st.form("admin.cycles.new", clear_on_submit=True):
-        st.subheader("New cycle")
-        name = st.text_input("Name", key="admin.cycles.name", placeholder="e.g. 2027 Q1")
+        st.subheader(_("New cycle"))
+        name = st.text_input(_("Name"), key="admin.cycles.name", placeholder=_("e.g. 2027 Q1"))
         start, end = st.columns(2)
-        start_date = start.date_input("Start", today, key="admin.cycles.start")
-        end_date = end.date_input("End", today + timedelta(days=90), key="admin.cycles.end")
-        if st.form_submit_button("Create cycle", type="primary") and store.write(
+        start_date = start.date_input(_("Start"), today, key="admin.cycles.start")
+        end_date = end.date_input(_("End"), today + timedelta(days=90), key="admin.cycles.end")
+        if st.form_submit_button(_("Create cycle"), type="primary") and store.write(
             commands.create_cycle, actor, name, start_date, end_date
         ):
-            saved(f"Cycle {name.strip()} created (planning).")
+            saved(_("Cycle {name} created (planning).").format(name=name.strip()))
 
 
 def cycle_actions(cycle: queries.CycleRow) -> None:
     cols = st.columns([3, 1, 1])
     cols[0].markdown(
-        f"**{escape_markdown(cycle.name)}** · {cycle.start_date} → {cycle.end_date} · {cycle.state}"
+        f"**{escape_markdown(cycle.name)}** · {format_day(cycle.start_date)} → "
+        f"{format_day(cycle.end_date)} · {cycle_state_label(cycle.state)}"
     )
     # Closing also closes the cycle's objectives and gives ungraded KRs their default score;
     # reopening reopens them, so check-ins work again.
-    label, command, args, done = {
-        CycleState.PLANNING: (
-            "Activate",
-            commands.set_cycle_state,
-            (CycleState.ACTIVE,),
-            "is now active",
-        ),
-        CycleState.ACTIVE: ("Close", grading.close_cycle, (), "is closed and graded"),
-        CycleState.CLOSED: ("Reopen", grading.reopen_cycle, (), "is active again"),
+    action, command, args = {
+        CycleState.PLANNING: ("activate", commands.set_cycle_state, (CycleState.ACTIVE,)),
+        CycleState.ACTIVE: ("close", grading.close_cycle, ()),
+        CycleState.CLOSED: ("reopen", grading.reopen_cycle, ()),
     }[CycleState(cycle.state)]
-    if cols[1].button(label, key=f"admin.cycle.{cycle.id}.{label}") and store.write(
+    label = CYCLE_ACTIONS[action]  # English in the key: it must not change with the language
+    if cols[1].button(_(label), key=f"admin.cycle.{cycle.id}.{label}") and store.write(
         command, actor, cycle.id, *args
     ):
-        saved(f"{cycle.name} {done}.")
+        done = {
+            "activate": _("{cycle} is now active."),
+            "close": _("{cycle} is closed and graded."),
+            "reopen": _("{cycle} is active again."),
+        }[action]
+        saved(done.format(cycle=cycle.name))
 
 
 def cycles_tab() -> None:
@@ -282,66 +324,72 @@ def cycles_tab() -> None:
 def settings_tab() -> None:
     current = store.cached(queries.status_settings)
     with st.form("admin.settings"):
-        st.subheader("Status thresholds")
+        st.subheader(_("Status thresholds"))
         st.caption(
-            "A KR is on track while it is behind the expected pace by at most the first "
-            "gap, at risk up to the second, off track beyond it."
+            _(
+                "A KR is on track while it is behind the expected pace by at most the first "
+                "gap, at risk up to the second, off track beyond it."
+            )
         )
         on_track = st.slider(
-            "On-track gap", 0.0, 1.0, current.on_track_gap, 0.01, key="admin.settings.on_track"
+            _("On-track gap"), 0.0, 1.0, current.on_track_gap, 0.01, key="admin.settings.on_track"
         )
         at_risk = st.slider(
-            "At-risk gap", 0.0, 1.0, current.at_risk_gap, 0.01, key="admin.settings.at_risk"
+            _("At-risk gap"), 0.0, 1.0, current.at_risk_gap, 0.01, key="admin.settings.at_risk"
         )
         off_conf = st.slider(
-            "Confidence at or below which a KR is off track",
+            _("Confidence at or below which a KR is off track"),
             0,
             10,
             current.off_track_confidence,
             key="admin.settings.off_conf",
         )
         risk_conf = st.slider(
-            "Confidence at or below which a KR is at least at risk",
+            _("Confidence at or below which a KR is at least at risk"),
             0,
             10,
             current.at_risk_confidence,
             key="admin.settings.risk_conf",
         )
         stale = st.number_input(
-            "Days without a check-in before “needs update”",
+            _("Days without a check-in before “needs update”"),
             1,
             365,
             current.stale_days,
             key="admin.settings.stale",
         )
-        if st.form_submit_button("Save settings", type="primary") and store.write(
+        if st.form_submit_button(_("Save settings"), type="primary") and store.write(
             commands.save_status_settings,
             actor,
             StatusSettings(on_track, at_risk, int(stale), off_conf, risk_conf),
         ):
-            saved("Settings saved.")
+            saved(_("Settings saved."))
     with st.form("admin.sso"):
-        st.subheader("Single sign-on")
+        st.subheader(_("Single sign-on"))
         st.caption(
-            "People who sign in with the identity provider are matched to an account by "
-            "email. New accounts join as members without a team; set role and team in People."
+            _(
+                "People who sign in with the identity provider are matched to an account by "
+                "email. New accounts join as members without a team; set role and team in People."
+            )
             if sso.is_configured()
-            else "Single sign-on is not configured on this server ([auth] in "
-            ".streamlit/secrets.toml, see the README); this setting applies once it is."
+            else _(
+                "Single sign-on is not configured on this server ([auth] in "
+                ".streamlit/secrets.toml, see the README); this setting applies once it is."
+            )
         )
         auto_create = st.toggle(
-            "Create an account for unknown emails",
+            _("Create an account for unknown emails"),
             value=store.cached(sso_queries.auto_create_enabled),
             key="admin.sso.auto_create",
         )
-        if st.form_submit_button("Save single sign-on settings") and store.write(
+        if st.form_submit_button(_("Save single sign-on settings")) and store.write(
             sso_commands.save_sso_settings, actor, auto_create
         ):
-            saved("Single sign-on settings saved.")
+            saved(_("Single sign-on settings saved."))
 
 
-st.title("Admin")
-people, teams, cycles, settings = st.tabs(["People", "Teams", "Cycles", "Settings"])
+st.title(_("Admin"))
+people, teams, cycles, settings = st.tabs([_("People"), _("Teams"), _("Cycles"), _("Settings")])
 with people:
     people_tab()
 with teams:

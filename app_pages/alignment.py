@@ -11,11 +11,12 @@ chain), "Not aligned" lists the orphans. Published objectives only; the view liv
 import pandas as pd
 import streamlit as st
 
-from components.alignment_view import group_label, objective_node
+from components.alignment_view import LEVEL_NAMES, group_label, objective_node
 from components.charts import alignment_share_chart
 from components.dashboard_view import (
     PERCENT_BAR,
     chart_with_table,
+    count,
     download,
     from_url,
     metric_row,
@@ -25,6 +26,7 @@ from components.dashboard_view import (
     url_optional_int,
     whole_percent,
 )
+from core.i18n import N_, _, ngettext
 from db.queries import alignment, dashboard
 from shell import charts, store
 from shell.context import current_cycle, current_user
@@ -33,7 +35,7 @@ user = current_user()
 cycle = current_cycle()
 PER_PAGE = 25
 RESULTS = 30
-SECTIONS = {"tree": "Tree", "teams": "By team", "orphans": "Not aligned"}
+SECTIONS = {"tree": N_("Tree"), "teams": N_("By team"), "orphans": N_("Not aligned")}
 
 
 def load_children(objective_id: int) -> pd.DataFrame:
@@ -60,9 +62,9 @@ def team_filter(units: pd.DataFrame) -> int | None:
     options = [None, *names]
     from_url("align.team", "team", options, None, url_optional_int)
     chosen = st.selectbox(
-        "Team (with its sub-teams)",
+        _("Team (with its sub-teams)"),
         options,
-        format_func=lambda t: "All teams" if t is None else names[t],
+        format_func=lambda t: _("All teams") if t is None else names[t],
         key="align.team",
         on_change=lambda: to_url("team", st.session_state["align.team"]),
     )
@@ -74,9 +76,9 @@ def search_box() -> str:
     if "q" in st.query_params:
         st.session_state["align.search"] = st.query_params["q"]
     text = st.text_input(
-        "Search objectives by title",
+        _("Search objectives by title"),
         key="align.search",
-        placeholder="e.g. onboarding",
+        placeholder=_("e.g. onboarding"),
         max_chars=100,
         on_change=lambda: to_url("q", st.session_state["align.search"].strip() or None),
     )
@@ -85,10 +87,11 @@ def search_box() -> str:
 
 
 def section_choice(orphans: int) -> str:
-    labels = {**SECTIONS, "orphans": f"Not aligned ({orphans:,})"}
+    labels = {code: _(label) for code, label in SECTIONS.items()}
+    labels["orphans"] = _("Not aligned ({count})").format(count=count(orphans))
     from_url("align.section", "section", list(SECTIONS), "tree")
     section = st.segmented_control(
-        "Show",
+        _("Show"),
         list(SECTIONS),
         format_func=labels.get,
         key="align.section",
@@ -172,49 +175,79 @@ def team_group(team_id: int, units: pd.DataFrame, totals: pd.DataFrame) -> None:
             return
         own, total = store.cached(alignment.entry_points, cycle, (team_id,), "", RESULTS)
         if own.empty:
-            st.caption("No objectives of this team itself join the tree from here.")
+            st.caption(_("No objectives of this team itself join the tree from here."))
         else:
-            st.caption(
+            about = _(
                 "This team's objectives that align outside it (or to nothing); open one to "
                 "see what aligns to it."
-                + (f" First {RESULTS} of {total:,}." if total > RESULTS else "")
             )
+            st.caption(f"{about} {first_of(total)}" if total > RESULTS else about)
             nodes(own, f"t{team_id}-", show_parent=True)
         for child in children_of(units, team_id):
             team_group(child, units, totals)
+
+
+def first_of(total: int) -> str:
+    return _("First {shown} of {total}.").format(shown=RESULTS, total=count(total))
+
+
+def no_match(text: str, team: str | None) -> str:
+    if team is None:
+        return _("No published objective has “{text}” in its title.").format(text=text)
+    return _("No published objective in {team} has “{text}” in its title.").format(
+        text=text, team=team
+    )
+
+
+def matches(total: int, team: str | None) -> str:
+    """How many objectives a search found (the first RESULTS are shown)."""
+    if total > RESULTS:
+        if team is None:
+            message = _(
+                "{count} objectives match; the first {shown} are shown — refine the search."
+            )
+        else:
+            message = _(
+                "{count} objectives in {team} match; the first {shown} are shown — refine the "
+                "search."
+            )
+    elif team is None:
+        message = ngettext("{count} objective matches.", "{count} objectives match.", total)
+    else:
+        message = ngettext(
+            "{count} objective in {team} matches.", "{count} objectives in {team} match.", total
+        )
+    return message.format(count=count(total), team=team, shown=RESULTS)
 
 
 def tree_section(units: pd.DataFrame, totals: pd.DataFrame, team_id: int | None, text: str):
     scope = dashboard.subtree(units, team_id) if team_id is not None else ()
     if text:
         found, total = store.cached(alignment.entry_points, cycle, scope, text, RESULTS)
-        where = f" in {totals.loc[team_id, 'name']}" if team_id is not None else ""
+        team = None if team_id is None else totals.loc[team_id, "name"]
         if found.empty:
-            st.info(f"No published objective{where} has “{text}” in its title.")
+            st.info(no_match(text, team))
             return
-        st.caption(
-            f"{total:,} objectives{where} match"
-            + (f"; the first {RESULTS} are shown — refine the search." if total > RESULTS else ".")
-        )
+        st.caption(matches(total, team))
         nodes(found, "s", show_parent=True)
         return
     if team_id is not None:
         roots, total = store.cached(alignment.entry_points, cycle, scope, "", RESULTS)
-        st.caption(
-            f"Where {totals.loc[team_id, 'name']}'s objectives join the tree: those aligned to "
-            "an objective outside the team, or to none. Open one to see what aligns to it."
-            + (f" First {RESULTS} of {total:,}." if total > RESULTS else "")
-        )
+        about = _(
+            "Where {team}'s objectives join the tree: those aligned to an objective outside the "
+            "team, or to none. Open one to see what aligns to it."
+        ).format(team=totals.loc[team_id, "name"])
+        st.caption(f"{about} {first_of(total)}" if total > RESULTS else about)
         if roots.empty:
-            st.info("This team has no published objectives in this cycle.")
+            st.info(_("This team has no published objectives in this cycle."))
         nodes(roots, "f", show_parent=True)
         return
-    st.markdown("**Company objectives**")
+    st.markdown(_("**Company objectives**"))
     company = store.cached(alignment.company_objectives, cycle)
     if company.empty:
-        st.info("No published company objectives in this cycle yet.")
+        st.info(_("No published company objectives in this cycle yet."))
     nodes(company, "c")
-    st.markdown("**Departments**")
+    st.markdown(_("**Departments**"))
     for root in units[units["is_root"]].sort_values("name").itertuples(index=False):
         for department in children_of(units, int(root.team_id)):
             team_group(department, units, totals)
@@ -229,32 +262,40 @@ def teams_section(
         frame = pd.concat(
             [
                 totals.loc[departments].reset_index(),
-                own_counts(by_team, units, roots).assign(name=lambda f: f["name"] + " (itself)"),
+                own_counts(by_team, units, roots).assign(
+                    name=lambda f: [_("{name} (itself)").format(name=n) for n in f["name"]]
+                ),
             ]
         )
-        caption = "Departments, each with all its teams (pick one under Team to see its teams)."
+        caption = _(
+            "Departments, each with all its teams (pick one under Team to see its teams). Share "
+            "of team and individual objectives aligned to a company objective, directly or "
+            "through their parents; least aligned first."
+        )
     else:
         frame = own_counts(by_team, units, list(dashboard.subtree(units, team_id)))
-        caption = "Each team on its own (its sub-teams are separate rows)."
+        caption = _(
+            "Each team on its own (its sub-teams are separate rows). Share of team and individual "
+            "objectives aligned to a company objective, directly or through their parents; least "
+            "aligned first."
+        )
     frame = frame[frame["objectives"] > 0]
     if frame.empty:
-        st.info("No published team or individual objectives here yet.")
+        st.info(_("No published team or individual objectives here yet."))
         return
     frame = frame.assign(share=frame["aligned"] / frame["objectives"], unit=frame["name"])
-    st.caption(
-        f"{caption} Share of team and individual objectives aligned to a company objective, "
-        "directly or through their parents; least aligned first."
-    )
+    st.caption(caption)
+    share = _("Share aligned")
     table = (
         frame.sort_values(["share", "unit"])[["unit", "objectives", "aligned", "share", "orphans"]]
         .assign(share=lambda f: whole_percent(f["share"]).to_numpy())
         .rename(
             columns={
-                "unit": "Team",
-                "objectives": "Objectives",
-                "aligned": "Aligned",
-                "share": "Share aligned",
-                "orphans": "Not aligned",
+                "unit": _("Team"),
+                "objectives": _("Objectives"),
+                "aligned": _("Aligned"),
+                "share": share,
+                "orphans": _("Not aligned"),
             }
         )
     )
@@ -263,53 +304,69 @@ def teams_section(
         table,
         key="align.teams",
         file_name=f"alignment-by-team-{cycle.name}.csv",
-        column_config={"Share aligned": PERCENT_BAR},
+        column_config={share: PERCENT_BAR},
     )
 
 
 ORPHAN_HEADERS = {
-    "title": "Objective",
-    "level": "Level",
-    "team": "Team",
-    "owner": "Owner",
-    "parent_title": "Aligned to (itself not aligned)",
+    "title": N_("Objective"),
+    "level": N_("Level"),
+    "team": N_("Team"),
+    "owner": N_("Owner"),
+    "parent_title": N_("Aligned to (itself not aligned)"),
 }
+
+
+def orphan_table(page: pd.DataFrame) -> pd.DataFrame:
+    """Orphans as people read them: translated headers and levels, "—" for nothing."""
+    table = page[list(ORPHAN_HEADERS)].copy()
+    table["level"] = [_(LEVEL_NAMES.get(level, level)) for level in table["level"]]
+    table = table.fillna({"team": "—", "parent_title": "—"})
+    return table.rename(columns={code: _(header) for code, header in ORPHAN_HEADERS.items()})
 
 
 def orphans_section(units: pd.DataFrame, team_id: int | None) -> None:
     scope = dashboard.subtree(units, team_id) if team_id is not None else None
-    _, total = store.cached(alignment.orphans, cycle.id, scope, 1, 0)
+    _first, total = store.cached(alignment.orphans, cycle.id, scope, 1, 0)
     if total == 0:
-        st.success("Every published objective here is aligned to a company objective.")
+        st.success(_("Every published objective here is aligned to a company objective."))
         return
     st.caption(
-        f"{total:,} team and individual objectives do not reach a company objective: they align "
-        "to nothing, or to an objective that is itself not aligned. By team, then title."
+        ngettext(
+            "{count} team or individual objective does not reach a company objective: it aligns "
+            "to nothing, or to an objective that is itself not aligned. By team, then title.",
+            "{count} team and individual objectives do not reach a company objective: they align "
+            "to nothing, or to an objective that is itself not aligned. By team, then title.",
+            total,
+        ).format(count=count(total))
     )
     offset = pager(total, PER_PAGE, "align.orphans.page", "opage")
-    page, _ = store.cached(alignment.orphans, cycle.id, scope, PER_PAGE, offset)
-    table = page[list(ORPHAN_HEADERS)].rename(columns=ORPHAN_HEADERS)
-    table["Level"] = table["Level"].str.capitalize()
-    table = table.fillna({"Team": "—", "Aligned to (itself not aligned)": "—"})
-    st.dataframe(table, hide_index=True, width="stretch")
-    everything, _ = store.cached(alignment.orphans, cycle.id, scope, 5_000, 0)
+    page, _total = store.cached(alignment.orphans, cycle.id, scope, PER_PAGE, offset)
+    st.dataframe(orphan_table(page), hide_index=True, width="stretch")
+    everything, _total = store.cached(alignment.orphans, cycle.id, scope, 5_000, 0)
     download(
-        everything[list(ORPHAN_HEADERS)].rename(columns=ORPHAN_HEADERS),
+        orphan_table(everything),
         f"not-aligned-{cycle.name}.csv",
         key="align.orphans.csv",
-        label="Download all as CSV" if total <= 5_000 else "Download the first 5,000 as CSV",
+        label=(
+            _("Download all as CSV")
+            if total <= 5_000
+            else _("Download the first {count} as CSV").format(count=count(5_000))
+        ),
     )
 
 
 # --- the page -------------------------------------------------------------------------------------
 
-st.title("Alignment")
+st.title(_("Alignment"))
 if cycle is None:
-    st.info("There is no cycle yet. An admin creates one in Admin → Cycles.")
+    st.info(_("There is no cycle yet. An admin creates one in Admin → Cycles."))
     st.stop()
 st.caption(
-    f"{cycle.name} · published objectives only · each objective shows its progress and status; "
-    "open it for its key results and the objectives aligned to it"
+    _(
+        "{cycle} · published objectives only · each objective shows its progress and status; "
+        "open it for its key results and the objectives aligned to it"
+    ).format(cycle=cycle.name)
 )
 org = store.cached(dashboard.org_units)
 by_team = store.cached(alignment.alignment_by_team, cycle.id)
@@ -328,13 +385,13 @@ else:
 objectives, aligned, orphan_count = (int(counted[c]) for c in ("objectives", "aligned", "orphans"))
 metric_row(
     [
-        ("Team & individual objectives", f"{objectives:,}", "Published, in this cycle."),
+        (_("Team & individual objectives"), count(objectives), _("Published, in this cycle.")),
         (
-            "Aligned to a company objective",
+            _("Aligned to a company objective"),
             percent(aligned / objectives) if objectives else "—",
-            "Directly, or through the objective they align to.",
+            _("Directly, or through the objective they align to."),
         ),
-        ("Not aligned", f"{orphan_count:,}", "Listed under “Not aligned”."),
+        (_("Not aligned"), count(orphan_count), _("Listed under “Not aligned”.")),
     ]
 )
 

@@ -25,6 +25,8 @@ from components.dashboard_view import (
     PERCENT_BAR,
     PERCENT_NUMBER,
     chart_with_table,
+    count,
+    cycle_state_label,
     forecast_caption,
     from_url,
     kr_list,
@@ -39,6 +41,7 @@ from components.dashboard_view import (
     whole_percent,
 )
 from core.enums import STATUS_SEVERITY, Level, Role, Status
+from core.i18n import N_, _, current_language, format_date, ngettext
 from core.status import STATUS_COLORS
 from db.models import utcnow
 from db.queries import dashboard, forecasting, okrs, status_settings
@@ -50,7 +53,7 @@ cycle = current_cycle()
 TODAY = okrs.today()
 PER_PAGE = 25
 STALE_DAYS = store.cached(status_settings).stale_days
-VIEWS = {"company": "Company", "team": "Team"}
+VIEWS = {"company": N_("Company"), "team": N_("Team")}
 LIST_STATUSES = [Status.OFF_TRACK, Status.AT_RISK, Status.NEEDS_UPDATE]
 LEADERSHIP = (Role.ADMIN, Role.EXECUTIVE)
 
@@ -62,9 +65,9 @@ def view_choice() -> str:
     default = "company" if user.role in LEADERSHIP else "team"
     from_url("dash.view", "view", list(VIEWS), default)
     view = st.segmented_control(
-        "View",
+        _("View"),
         list(VIEWS),
-        format_func=VIEWS.get,
+        format_func=lambda v: _(VIEWS[v]),
         key="dash.view",
         required=True,
         on_change=lambda: to_url("view", st.session_state["dash.view"]),
@@ -80,9 +83,11 @@ def department_choice(units: pd.DataFrame) -> int | None:
     options = [None, *sorted(names, key=names.get)]
     from_url("dash.dept", "dept", options, None, url_optional_int)
     chosen = st.selectbox(
-        "Teams shown",
+        _("Teams shown"),
         options,
-        format_func=lambda d: "All departments" if d is None else f"{names[d]} and its teams",
+        format_func=lambda d: (
+            _("All departments") if d is None else _("{name} and its teams").format(name=names[d])
+        ),
         key="dash.dept",
         on_change=lambda: to_url("dept", st.session_state["dash.dept"]),
     )
@@ -114,11 +119,11 @@ def default_team(units: pd.DataFrame, options: dict[int, str]) -> int:
 def team_choice(units: pd.DataFrame) -> int | None:
     options = team_options(units)
     if not options:
-        st.info("You are not in a team yet, so there is no team to show. See the Company view.")
+        st.info(_("You are not in a team yet, so there is no team to show. See the Company view."))
         return None
     from_url("dash.team", "team", list(options), default_team(units, options), int)
     chosen = st.selectbox(
-        "Team (with its sub-teams)",
+        _("Team (with its sub-teams)"),
         list(options),
         format_func=options.get,
         key="dash.team",
@@ -138,7 +143,7 @@ def status_choice() -> list[str]:
     elif "dash.status" not in st.session_state:
         st.session_state["dash.status"] = default
     chosen = st.pills(
-        "Statuses",
+        _("Statuses"),
         options,
         selection_mode="multi",
         format_func=status_label,
@@ -167,7 +172,9 @@ def unit_names(units: pd.DataFrame) -> pd.DataFrame:
     """The company itself reads as "<name> (company)" in per-department charts."""
     named = units.copy()
     root = named["is_root"]
-    named.loc[root, "name"] = named.loc[root, "name"] + " (company)"
+    named.loc[root, "name"] = [
+        _("{name} (company)").format(name=name) for name in named.loc[root, "name"]
+    ]
     named["department"] = named["department_id"].map(
         dict(zip(named["team_id"], named["name"], strict=True))
     )
@@ -192,9 +199,10 @@ def status_counts(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def headline(
-    title: str, about: str, view: forecasting.ForecastView, status: pd.DataFrame, fresh
+    progress_label: str, about: str, view: forecasting.ForecastView, status: pd.DataFrame, fresh
 ) -> None:
-    """Progress, forecast and the health of the key results, in short figures and a line."""
+    """Progress, forecast and the health of the key results, in short figures and a line.
+    ``progress_label``: the first metric's (translated) label, e.g. "Company progress"."""
     total = int(status["krs"].sum())
     behind = int(status[status["status"].isin([Status.AT_RISK, Status.OFF_TRACK])]["krs"].sum())
     silent = int(status["silent"].sum())
@@ -208,33 +216,60 @@ def headline(
     )
     metric_row(
         [
-            (f"{title} progress", percent(view.progress), about),
-            ("Forecast at the end", percent(view.forecast), likely),
-            ("At risk or off track", share(behind), f"{behind:,} of {total:,} key results."),
+            (progress_label, percent(view.progress), about),
+            (_("Forecast at the end"), percent(view.forecast), likely),
             (
-                f"Silent {STALE_DAYS}+ days",
-                share(silent),
-                f"{silent:,} key results not achieved and without a check-in for the stale "
-                "period (a new one: since it was created). Silence is never green.",
+                _("At risk or off track"),
+                share(behind),
+                ngettext(
+                    "{behind} of {total} key result.", "{behind} of {total} key results.", total
+                ).format(behind=count(behind), total=count(total)),
             ),
-            ("Updated this week", share(recent), f"{recent:,} key results in the last 7 days."),
+            (
+                _("Silent {days}+ days").format(days=STALE_DAYS),
+                share(silent),
+                ngettext(
+                    "{count} key result not achieved and without a check-in for the stale "
+                    "period (a new one: since it was created). Silence is never green.",
+                    "{count} key results not achieved and without a check-in for the stale "
+                    "period (a new one: since it was created). Silence is never green.",
+                    silent,
+                ).format(count=count(silent)),
+            ),
+            (
+                _("Updated this week"),
+                share(recent),
+                ngettext(
+                    "{count} key result in the last 7 days.",
+                    "{count} key results in the last 7 days.",
+                    recent,
+                ).format(count=count(recent)),
+            ),
         ]
     )
-    st.caption(
-        f"Forecast: {likely} · {behind:,} of {total:,} key results at risk or off track · "
-        f"{silent:,} silent for {STALE_DAYS}+ days"
-        + (" · forecast over the first objectives only" if view.capped else "")
-    )
+    parts = [
+        _("Forecast: {likely}").format(likely=likely),
+        ngettext(
+            "{behind} of {total} key result at risk or off track",
+            "{behind} of {total} key results at risk or off track",
+            total,
+        ).format(behind=count(behind), total=count(total)),
+        _("{count} silent for {days}+ days").format(count=count(silent), days=STALE_DAYS),
+    ]
+    if view.capped:
+        parts.append(_("forecast over the first objectives only"))
+    st.caption(" · ".join(parts))
 
 
 # --- sections -------------------------------------------------------------------------------------
 
 
-def forecast_section(view: forecasting.ForecastView, title: str, key: str) -> None:
+def forecast_section(view: forecasting.ForecastView, mean_name: str, key: str) -> None:
+    """``mean_name``: the (translated) name of the first row, e.g. "Company (mean)"."""
     objs = view.objectives.sort_values("forecast", na_position="first").head(12)
     spread = view.range
     names = unique_names(
-        [f"{title} (mean)"]
+        [mean_name]
         + [
             o.title if o.level != "individual" else f"{o.title} ({o.owner_name})"
             for o in objs.itertuples(index=False)
@@ -259,13 +294,14 @@ def forecast_section(view: forecasting.ForecastView, title: str, key: str) -> No
         for name, o in zip(names[1:], objs.itertuples(index=False), strict=True)
     ]
     frame = pd.DataFrame(rows)
+    progress, forecast, low, high = _("Progress"), _("Forecast"), _("Likely from"), _("Likely to")
     table = pd.DataFrame(
         {
-            "Objective": frame["name"],
-            "Progress": whole_percent(frame["progress"]),
-            "Forecast": whole_percent(frame["forecast"].clip(upper=1.0)),
-            "Likely from": whole_percent(frame["low"]),
-            "Likely to": whole_percent(frame["high"]),
+            _("Objective"): frame["name"],
+            progress: whole_percent(frame["progress"]),
+            forecast: whole_percent(frame["forecast"].clip(upper=1.0)),
+            low: whole_percent(frame["low"]),
+            high: whole_percent(frame["high"]),
         }
     )
     chart_with_table(
@@ -273,15 +309,27 @@ def forecast_section(view: forecasting.ForecastView, title: str, key: str) -> No
         table,
         key=key,
         file_name=f"forecast-{cycle.name}.csv",
-        column_config={
-            c: PERCENT_BAR for c in ("Progress", "Forecast", "Likely from", "Likely to")
-        },
+        column_config=dict.fromkeys((progress, forecast, low, high), PERCENT_BAR),
     )
 
 
-def heatmap_frames(cycle, today, department: int | None):
+def week_labels(cycle, weeks) -> dict[int, str]:
+    """Each week's label, "W3 · 15 Oct", in the current language (the weeks start on the
+    cycle's first day, one every 7 days)."""
+    first = pd.Timestamp(cycle.start_date)
+    return {
+        int(week): _("W{number} · {day}").format(
+            number=int(week) + 1,
+            day=format_date((first + pd.Timedelta(days=7 * int(week))).date(), "d MMM"),
+        )
+        for week in weeks
+    }
+
+
+def heatmap_frames(cycle, today, department: int | None, language: str):
     """The heatmap's rows and order and its table (through store.derived: the shaping is the
-    same for everyone until the data changes), or None before the cycle starts."""
+    same for everyone until the data changes), or None before the cycle starts. ``language``
+    keys the cache: the table's headers and the week labels are translated."""
     units = store.cached(dashboard.org_units)
     by, scope = units_shown(units, department)
     weekly = store.cached(dashboard.weekly_progress, cycle, today)
@@ -296,19 +344,23 @@ def heatmap_frames(cycle, today, department: int | None):
     rolled["progress"] = (rolled["progress_sum"] / rolled["krs"].where(rolled["krs"] > 0)).clip(
         0, 1
     )
+    labels = week_labels(cycle, rolled["week"].unique())
+    rolled["label"] = rolled["week"].map(labels)
     order = unit_order(rolled, unit_names(units))
     table = rolled.pivot_table(index="unit", columns="week", values="progress", sort=True) * 100
-    labels = dict(zip(rolled["week"], rolled["label"], strict=False))
     table = (
-        table.reindex(order).rename(columns=labels).reset_index().rename(columns={"unit": "Team"})
+        table.reindex(order)
+        .rename(columns=labels)
+        .reset_index()
+        .rename(columns={"unit": _("Team")})
     )
     return rolled, order, table, labels
 
 
 def heatmap_section(units: pd.DataFrame, department: int | None) -> None:
-    frames = store.derived(heatmap_frames, cycle, TODAY, department)
+    frames = store.derived(heatmap_frames, cycle, TODAY, department, current_language())
     if frames is None:
-        st.caption("The cycle has not started yet.")
+        st.caption(_("The cycle has not started yet."))
         return
     rolled, order, table, labels = frames
     chart_with_table(
@@ -320,9 +372,10 @@ def heatmap_section(units: pd.DataFrame, department: int | None) -> None:
     )
 
 
-def freshness_frames(cycle, today, department: int | None):
+def freshness_frames(cycle, today, department: int | None, language: str):
     """The freshness chart's rows and order and its table (through store.derived), or None
-    when there are no published key results."""
+    when there are no published key results. ``language`` keys the cache (the table is
+    translated; the chart's rows keep FRESHNESS_COLORS' English labels, translated as drawn)."""
     units = store.cached(dashboard.org_units)
     by, scope = units_shown(units, department)
     fresh = in_scope(store.cached(dashboard.freshness_by_team, cycle, today), scope)
@@ -331,23 +384,23 @@ def freshness_frames(cycle, today, department: int | None):
     rolled = dashboard.roll_up(fresh, unit_names(units), by, ["krs"])
     rolled["freshness"] = rolled["freshness"].map(dashboard.FRESHNESS_LABELS)
     order = unit_order(rolled, unit_names(units))
+    shown = [c for c in FRESHNESS_COLORS if c in set(rolled["freshness"])]
     table = (
         rolled.pivot_table(index="unit", columns="freshness", values="krs", fill_value=0)
-        .reindex(
-            index=order, columns=[c for c in FRESHNESS_COLORS if c in set(rolled["freshness"])]
-        )
+        .reindex(index=order, columns=shown)
         .fillna(0)
         .astype(int)
+        .rename(columns={c: _(c) for c in shown})
         .reset_index()
-        .rename(columns={"unit": "Team"})
+        .rename(columns={"unit": _("Team")})
     )
     return rolled, order, table
 
 
 def freshness_section(units: pd.DataFrame, department: int | None) -> None:
-    frames = store.derived(freshness_frames, cycle, TODAY, department)
+    frames = store.derived(freshness_frames, cycle, TODAY, department, current_language())
     if frames is None:
-        st.caption("No published key results yet.")
+        st.caption(_("No published key results yet."))
         return
     rolled, order, table = frames
     chart_with_table(
@@ -362,7 +415,7 @@ def status_section(status: pd.DataFrame) -> None:
     counts = status_counts(status)
     chart_with_table(
         charts.spec(status_distribution_chart, counts),
-        counts[["status", "krs"]].rename(columns={"status": "Status", "krs": "Key results"}),
+        counts[["status", "krs"]].rename(columns={"status": _("Status"), "krs": _("Key results")}),
         key="dash.status_chart",
         file_name=f"status-distribution-{cycle.name}.csv",
     )
@@ -371,23 +424,30 @@ def status_section(status: pd.DataFrame) -> None:
 def at_risk_section(scope: tuple[int, ...] | None, key: str) -> None:
     statuses = status_choice()
     if not statuses:
-        st.caption("Choose at least one status.")
+        st.caption(_("Choose at least one status."))
         return
     counts = in_scope(store.cached(dashboard.status_by_team, cycle, TODAY), scope)
     total = int(counts[counts["status"].isin(statuses)]["krs"].sum())
     if total == 0:
-        st.success("No key results with these statuses.", icon=":material/check:")
+        st.success(_("No key results with these statuses."), icon=":material/check:")
         return
-    st.caption(f"{total:,} key results, worst first, then the furthest behind.")
+    st.caption(
+        ngettext(
+            "{count} key result, worst first, then the furthest behind.",
+            "{count} key results, worst first, then the furthest behind.",
+            total,
+        ).format(count=count(total))
+    )
     offset = pager(total, PER_PAGE, f"{key}.page", "page")
-    krs, _ = store.cached(
+    krs, _total = store.cached(
         dashboard.krs_by_status, cycle, TODAY, tuple(statuses), scope, PER_PAGE, offset
     )
     kr_list(krs, key=key, file_name=f"key-results-{cycle.name}-page-{offset // PER_PAGE + 1}.csv")
 
 
-def comparison_frames(cycle):
-    """The comparison chart's long frame and its table (through store.derived)."""
+def comparison_frames(cycle, language: str):
+    """The comparison chart's long frame and its table (through store.derived; ``language``
+    keys the cache: measures, states and headers are translated)."""
     cycles = store.cached(dashboard.cycle_comparison, cycle)
     long = cycles.melt(
         id_vars=["cycle"],
@@ -395,44 +455,45 @@ def comparison_frames(cycle):
         var_name="measure",
         value_name="value",
     ).dropna(subset=["value"])
-    long["measure"] = long["measure"].map(
-        {"mean_progress": "Mean KR progress", "mean_kr_score": "Mean KR score"}
-    )
+    progress, kr_score, score = _("Mean KR progress"), _("Mean KR score"), _("Mean objective score")
+    long["measure"] = long["measure"].map({"mean_progress": progress, "mean_kr_score": kr_score})
     table = pd.DataFrame(
         {
-            "Cycle": cycles["cycle"],
-            "State": cycles["state"],
-            "Objectives": cycles["objectives"],
-            "Key results": cycles["krs"],
-            "Mean KR progress": whole_percent(cycles["mean_progress"]).to_numpy(),
-            "Mean KR score": whole_percent(cycles["mean_kr_score"]).to_numpy(),
-            "Mean objective score": whole_percent(cycles["mean_objective_score"]).to_numpy(),
+            _("Cycle"): cycles["cycle"],
+            _("State"): [cycle_state_label(state) for state in cycles["state"]],
+            _("Objectives"): cycles["objectives"],
+            _("Key results"): cycles["krs"],
+            progress: whole_percent(cycles["mean_progress"]).to_numpy(),
+            kr_score: whole_percent(cycles["mean_kr_score"]).to_numpy(),
+            score: whole_percent(cycles["mean_objective_score"]).to_numpy(),
         }
     )
     return long, table
 
 
 def comparison_section() -> None:
-    long, table = store.derived(comparison_frames, cycle)
+    long, table = store.derived(comparison_frames, cycle, current_language())
     chart_with_table(
         charts.spec(cycle_comparison_chart, long),
         table,
         key="dash.cycles",
         file_name="cycle-comparison.csv",
         column_config=dict.fromkeys(
-            ("Mean KR progress", "Mean KR score", "Mean objective score"), PERCENT_NUMBER
+            (_("Mean KR progress"), _("Mean KR score"), _("Mean objective score")), PERCENT_NUMBER
         ),
     )
     st.caption(
-        "Progress is where each cycle's key results stand now (a closed cycle: where they "
-        "ended); scores are set when a cycle is graded."
+        _(
+            "Progress is where each cycle's key results stand now (a closed cycle: where they "
+            "ended); scores are set when a cycle is graded."
+        )
     )
 
 
 def progress_over_time_section(scope: tuple[int, ...], view: forecasting.ForecastView) -> None:
     weekly = in_scope(store.cached(dashboard.weekly_progress, cycle, TODAY), scope)
     if weekly.empty:
-        st.caption("No progress to show yet.")
+        st.caption(_("No progress to show yet."))
         return
     # The running week ends "now": to the minute, so the chart's cached spec is reused.
     now = utcnow().replace(second=0, microsecond=0)
@@ -440,6 +501,7 @@ def progress_over_time_section(scope: tuple[int, ...], view: forecasting.Forecas
     team = weekly.groupby(["week", "label"], as_index=False)[["progress_sum", "krs"]].sum()
     team["progress"] = (team["progress_sum"] / team["krs"].where(team["krs"] > 0)).clip(0, 1)
     team["at"] = team["week"].map(weeks)
+    team["label"] = team["week"].map(week_labels(cycle, team["week"]))
     start, end = (pd.Timestamp(d) for d in (cycle.start_date, cycle.end_date))
     pace = pd.DataFrame({"at": [start, end], "expected": [0.0, 1.0]})
     ahead = pd.DataFrame(columns=["at", "forecast", "low", "high"])
@@ -453,11 +515,12 @@ def progress_over_time_section(scope: tuple[int, ...], view: forecasting.Forecas
                 "high": [spread.high if spread else view.forecast],
             }
         )
+    mean = _("Mean KR progress")
     table = pd.DataFrame(
         {
-            "Week": team["label"],
-            "Mean KR progress": whole_percent(team["progress"]).to_numpy(),
-            "Key results": team["krs"],
+            _("Week"): team["label"],
+            mean: whole_percent(team["progress"]).to_numpy(),
+            _("Key results"): team["krs"],
         }
     )
     chart_with_table(
@@ -465,11 +528,13 @@ def progress_over_time_section(scope: tuple[int, ...], view: forecasting.Forecas
         table,
         key="dash.team_progress",
         file_name=f"team-progress-{cycle.name}.csv",
-        column_config={"Mean KR progress": PERCENT_BAR},
+        column_config={mean: PERCENT_BAR},
     )
     st.caption(
-        "Blue: mean progress of the team's key results at the end of each week. Dashed: the "
-        "expected pace. Diamond: the forecast for the cycle's end, with its likely range."
+        _(
+            "Blue: mean progress of the team's key results at the end of each week. Dashed: the "
+            "expected pace. Diamond: the forecast for the cycle's end, with its likely range."
+        )
     )
 
 
@@ -480,37 +545,42 @@ def company_view(units: pd.DataFrame) -> None:
     forecast = store.cached(forecasting.objectives_forecast, cycle, TODAY, Level.COMPANY.value)
     status = store.cached(dashboard.status_by_team, cycle, TODAY)
     fresh = store.cached(dashboard.freshness_by_team, cycle, TODAY)
+    objectives = len(forecast.objectives)
     headline(
-        "Company",
-        f"Mean progress of the {len(forecast.objectives)} company objectives.",
+        _("Company progress"),
+        ngettext(
+            "Mean progress of the {count} company objective.",
+            "Mean progress of the {count} company objectives.",
+            objectives,
+        ).format(count=count(objectives)),
         forecast,
         status,
         fresh,
     )
 
-    st.subheader("Forecast by company objective")
+    st.subheader(_("Forecast by company objective"))
     if forecast.objectives.empty:
-        st.caption("No published company objectives in this cycle.")
+        st.caption(_("No published company objectives in this cycle."))
     else:
-        forecast_section(forecast, "Company", "dash.forecast")
+        forecast_section(forecast, _("Company (mean)"), "dash.forecast")
 
-    st.subheader("Progress by team, week by week")
+    st.subheader(_("Progress by team, week by week"))
     department = department_choice(units)
     scope = units_shown(units, department)[1]
     heatmap_section(units, department)
 
     left, right = st.columns(2, gap="large")
     with left:
-        st.subheader("Status of key results")
+        st.subheader(_("Status of key results"))
         status_section(in_scope(status, scope))
     with right:
-        st.subheader("Check-in freshness")
+        st.subheader(_("Check-in freshness"))
         freshness_section(units, department)
 
-    st.subheader("At risk and off track")
+    st.subheader(_("At risk and off track"))
     at_risk_section(scope, "dash.company_krs")
 
-    st.subheader("This cycle against earlier cycles")
+    st.subheader(_("This cycle against earlier cycles"))
     comparison_section()
 
 
@@ -522,49 +592,66 @@ def team_view(units: pd.DataFrame) -> None:
     forecast = store.cached(forecasting.objectives_forecast, cycle, TODAY, None, scope)
     status = in_scope(store.cached(dashboard.status_by_team, cycle, TODAY), scope)
     fresh = in_scope(store.cached(dashboard.freshness_by_team, cycle, TODAY), scope)
+    objectives = forecast.total_objectives
     headline(
-        "Team",
-        f"Mean progress of the team's {forecast.total_objectives} published objectives.",
+        _("Team progress"),
+        ngettext(
+            "Mean progress of the team's {count} published objective.",
+            "Mean progress of the team's {count} published objectives.",
+            objectives,
+        ).format(count=count(objectives)),
         forecast,
         status,
         fresh,
     )
 
-    st.subheader("Team progress over time")
+    st.subheader(_("Team progress over time"))
     progress_over_time_section(scope, forecast)
 
-    st.subheader("People")
+    st.subheader(_("People"))
     total = store.cached(dashboard.member_count, scope)
     if total == 0:
-        st.caption("Nobody in this team yet.")
+        st.caption(_("Nobody in this team yet."))
     else:
         st.caption(
-            f"{total:,} people; the most stale key results first, then the furthest behind. "
-            "Trend: the mean confidence of their check-ins, week by week."
+            ngettext(
+                "{count} person; the most stale key results first, then the furthest behind. "
+                "Trend: the mean confidence of their check-ins, week by week.",
+                "{count} people; the most stale key results first, then the furthest behind. "
+                "Trend: the mean confidence of their check-ins, week by week.",
+                total,
+            ).format(count=count(total))
         )
         offset = pager(total, PER_PAGE, "dash.members.page", "mpage")
-        people, _ = store.cached(dashboard.members, cycle, TODAY, scope, PER_PAGE, offset)
+        people, _total = store.cached(dashboard.members, cycle, TODAY, scope, PER_PAGE, offset)
         member_table(people, key="dash.members", file_name=f"team-members-{cycle.name}.csv")
 
-    st.subheader("At risk and off track")
+    st.subheader(_("At risk and off track"))
     at_risk_section(scope, "dash.team_krs")
 
-    st.subheader("Objectives least likely to land")
+    st.subheader(_("Objectives least likely to land"))
     if forecast.objectives.empty:
-        st.caption("No published objectives in this team.")
+        st.caption(_("No published objectives in this team."))
     else:
-        forecast_section(forecast, "Team", "dash.team_forecast")
+        forecast_section(forecast, _("Team (mean)"), "dash.team_forecast")
 
 
 # --- the page -----------------------------------------------------------------------------------
 
-st.title("Dashboard")
+st.title(_("Dashboard"))
 if cycle is None:
-    st.info("There is no cycle yet. An admin creates one in Admin → Cycles.")
+    st.info(_("There is no cycle yet. An admin creates one in Admin → Cycles."))
     st.stop()
 st.caption(
-    f"{cycle.name} ({cycle.start_date:%d %b} – {cycle.end_date:%d %b %Y}, {cycle.state}) · "
-    "published objectives only · progress is clamped to 100 % in every mean"
+    _(
+        "{cycle} ({start} – {end}, {state}) · published objectives only · progress is clamped "
+        "to 100 % in every mean"
+    ).format(
+        cycle=cycle.name,
+        start=format_date(cycle.start_date),
+        end=format_date(cycle.end_date),
+        state=cycle_state_label(cycle.state),
+    )
 )
 org = store.cached(dashboard.org_units)
 if view_choice() == "company":

@@ -11,6 +11,7 @@ import streamlit as st
 from components.okr_view import escape_markdown
 from core.enums import Role
 from core.errors import ValidationError
+from core.i18n import _, ngettext
 from db import exchange
 from db.commands import imports
 from shell import store
@@ -18,7 +19,7 @@ from shell.context import current_cycle, current_user
 
 user = current_user()
 if user.role != Role.ADMIN:  # the navigation never offers it; this is the second lock
-    st.error("Only admins can import and export OKRs.")
+    st.error(_("Only admins can import and export OKRs."))
     st.stop()
 actor = user.actor
 cycle = current_cycle()
@@ -33,17 +34,17 @@ def file_stem(cycle_id: int | None) -> str:
 
 
 def export_section() -> None:
-    st.subheader("Export")
-    scopes = {"all": "Everything (all cycles)"}
+    st.subheader(_("Export"))
+    scopes = {"all": _("Everything (all cycles)")}
     if cycle:
-        scopes = {"cycle": f"The cycle {cycle.name}", **scopes}
+        scopes = {"cycle": _("The cycle {name}").format(name=cycle.name), **scopes}
     scope = st.radio(
-        "What to export", list(scopes), format_func=scopes.get, key="import_export.scope"
+        _("What to export"), list(scopes), format_func=scopes.get, key="import_export.scope"
     )
     cycle_id = cycle.id if scope == "cycle" else None
-    excel, csv_zip, _ = st.columns([1, 1, 2])
+    excel, csv_zip, _rest = st.columns([1, 1, 2])
     excel.download_button(
-        "Excel workbook (.xlsx)",
+        _("Excel workbook (.xlsx)"),
         data=lambda: store.read(exchange.export_xlsx, actor, cycle_id),
         file_name=f"{file_stem(cycle_id)}.xlsx",
         mime=XLSX,
@@ -53,7 +54,7 @@ def export_section() -> None:
         width="stretch",
     )
     csv_zip.download_button(
-        "CSV files (.zip)",
+        _("CSV files (.zip)"),
         data=lambda: store.read(exchange.export_csv_zip, actor, cycle_id),
         file_name=f"{file_stem(cycle_id)}-csv.zip",
         mime="application/zip",
@@ -63,23 +64,27 @@ def export_section() -> None:
         width="stretch",
     )
     st.caption(
-        "One sheet (or CSV file) each for teams, people, cycles, objectives, key results, "
-        "check-ins and kudos, plus “okrs”: the objectives and key results in the import "
-        "format. People are exported without passwords. Times are in UTC. For a large "
-        "organisation the Excel workbook can take a few minutes; the CSV files are quicker."
+        _(
+            "One sheet (or CSV file) each for teams, people, cycles, objectives, key results, "
+            "check-ins and kudos, plus “okrs”: the objectives and key results in the import "
+            "format. People are exported without passwords. Times are in UTC. For a large "
+            "organisation the Excel workbook can take a few minutes; the CSV files are quicker."
+        )
     )
 
 
 def template_help() -> None:
     st.markdown(
-        "One row per objective and one per key result. Each objective has a **ref** "
-        "(e.g. O1); its key results repeat that ref. A **parent** is the ref of another "
-        "objective in the file, or the title of an objective already in the cycle. Imported "
-        "objectives are drafts unless the **state** column says active, closed or archived."
+        _(
+            "One row per objective and one per key result. Each objective has a **ref** "
+            "(e.g. O1); its key results repeat that ref. A **parent** is the ref of another "
+            "objective in the file, or the title of an objective already in the cycle. Imported "
+            "objectives are drafts unless the **state** column says active, closed or archived."
+        )
     )
-    template_xlsx, template_csv, _ = st.columns([1, 1, 2])
+    template_xlsx, template_csv, _rest = st.columns([1, 1, 2])
     template_xlsx.download_button(
-        "Template (.xlsx)",
+        _("Template (.xlsx)"),
         data=exchange.template_xlsx,
         file_name="okr-import-template.xlsx",
         mime=XLSX,
@@ -89,7 +94,7 @@ def template_help() -> None:
         width="stretch",
     )
     template_csv.download_button(
-        "Template (.csv)",
+        _("Template (.csv)"),
         data=exchange.template_csv,
         file_name="okr-import-template.csv",
         mime="text/csv",
@@ -98,26 +103,31 @@ def template_help() -> None:
         on_click="ignore",
         width="stretch",
     )
-    with st.expander("Columns and allowed values"):
+    with st.expander(_("Columns and allowed values")):
         st.markdown(
-            "| Column | Objective rows | Key result rows |\n"
-            "|---|---|---|\n"
-            "| type | objective | key_result |\n"
-            "| ref | unique in the file, e.g. O1 | the ref of its objective |\n"
-            "| cycle | the cycle's name (not a closed cycle) | — |\n"
-            "| level | company, team or individual | — |\n"
-            "| team | the team's name (required for team objectives) | — |\n"
-            "| owner | a username | a username (empty: the objective's owner) |\n"
-            "| title | required | required |\n"
-            "| description | optional | — |\n"
-            "| parent | a ref in the file, or an existing objective's title | — |\n"
-            "| state | draft (default), active, closed or archived | — |\n"
-            "| kind | — | increase, decrease, stay_above, stay_below or milestone |\n"
-            "| unit | — | number (default), percent, currency or text |\n"
-            "| currency_code | — | e.g. VND or USD, when the unit is currency |\n"
-            "| unit_label | — | e.g. days, when the unit is text |\n"
-            "| start, target | — | numbers; a stay_above/stay_below target is its threshold |\n"
-            "| weight | — | greater than 0 (default 1) |"
+            # TRANSLATORS: a markdown table. The first column's names (type, ref, …) and the
+            # values in the file (objective, key_result, company, draft, increase, …) are what
+            # the file must contain: keep them in English.
+            _(
+                "| Column | Objective rows | Key result rows |\n"
+                "|---|---|---|\n"
+                "| type | objective | key_result |\n"
+                "| ref | unique in the file, e.g. O1 | the ref of its objective |\n"
+                "| cycle | the cycle's name (not a closed cycle) | — |\n"
+                "| level | company, team or individual | — |\n"
+                "| team | the team's name (required for team objectives) | — |\n"
+                "| owner | a username | a username (empty: the objective's owner) |\n"
+                "| title | required | required |\n"
+                "| description | optional | — |\n"
+                "| parent | a ref in the file, or an existing objective's title | — |\n"
+                "| state | draft (default), active, closed or archived | — |\n"
+                "| kind | — | increase, decrease, stay_above, stay_below or milestone |\n"
+                "| unit | — | number (default), percent, currency or text |\n"
+                "| currency_code | — | e.g. VND or USD, when the unit is currency |\n"
+                "| unit_label | — | e.g. days, when the unit is text |\n"
+                "| start, target | — | numbers; a stay_above/stay_below target is its threshold |\n"
+                "| weight | — | greater than 0 (default 1) |"
+            )
         )
 
 
@@ -145,25 +155,37 @@ def error_summary(errors: dict[int, str], rows: int) -> None:
     """How many rows fail, and the first few problems in full (the table cuts long ones)."""
     count = len(errors)
     listed = "\n".join(
-        f"- Row {row}: {escape_markdown(problem)}" for row, problem in list(errors.items())[:SHOWN]
+        _("- Row {row}: {problem}").format(row=row, problem=escape_markdown(problem))
+        for row, problem in list(errors.items())[:SHOWN]
     )
-    more = f"\n\n…and {count - SHOWN} more in the table below." if count > SHOWN else ""
-    st.error(
-        f"{count} of {rows} rows {'has an error' if count == 1 else 'have errors'}, so nothing "
-        f"can be imported yet. Fix the file and upload it again.\n\n{listed}{more}",
-        icon=":material/error:",
-    )
+    summary = ngettext(
+        "{count} of {rows} rows has an error, so nothing can be imported yet. Fix the file "
+        "and upload it again.",
+        "{count} of {rows} rows have errors, so nothing can be imported yet. Fix the file "
+        "and upload it again.",
+        count,
+    ).format(count=count, rows=rows)
+    parts = [summary, listed]
+    if count > SHOWN:
+        parts.append(
+            ngettext(
+                "…and {count} more in the table below.",
+                "…and {count} more in the table below.",
+                count - SHOWN,
+            ).format(count=count - SHOWN)
+        )
+    st.error("\n\n".join(parts), icon=":material/error:")
 
 
 def import_section() -> None:
-    st.subheader("Import objectives and key results")
+    st.subheader(_("Import objectives and key results"))
     template_help()
     done = st.session_state.pop("import_export.done", None)
     if done:  # said after the rerun: a toast just before st.rerun() is not reliably shown
         st.success(done, icon=":material/check_circle:")
     nonce = st.session_state.get("import_export.nonce", 0)
     upload = st.file_uploader(
-        "Upload a CSV or Excel file",
+        _("Upload a CSV or Excel file"),
         type=["csv", "xlsx"],
         key=f"import_export.upload.{nonce}",
     )
@@ -175,36 +197,46 @@ def import_section() -> None:
         st.error(escape_markdown(str(error)), icon=":material/error:")
         return
     n, m = check.objectives, check.key_results
-    objectives = "1 objective" if n == 1 else f"{n} objectives"
-    key_results = "1 key result" if m == 1 else f"{m} key results"
+    objectives = ngettext("{count} objective", "{count} objectives", n).format(count=n)
+    key_results = ngettext("{count} key result", "{count} key results", m).format(count=m)
     if check.errors:
         error_summary(check.errors, len(table))
     else:
-        st.success(f"All {len(table)} rows are valid: {objectives} and {key_results}.")
+        st.success(
+            ngettext(
+                "All {rows} rows are valid: {objectives} and {key_results}.",
+                "All {rows} rows are valid: {objectives} and {key_results}.",
+                len(table),
+            ).format(rows=len(table), objectives=objectives, key_results=key_results)
+        )
     only_errors = bool(check.errors) and st.toggle(
-        "Show only rows with errors", key="import_export.only_errors"
+        _("Show only rows with errors"), key="import_export.only_errors"
     )
     st.dataframe(
         preview_table(table, check.errors, only_errors),
         hide_index=True,
         width="stretch",
         column_config={
-            "row": st.column_config.NumberColumn("Row", format="%d", width="small", pinned=True),
-            "problem": st.column_config.TextColumn("Problem", width="large"),
+            "row": st.column_config.NumberColumn(_("Row"), format="%d", width="small", pinned=True),
+            "problem": st.column_config.TextColumn(_("Problem"), width="large"),
         },
     )
     if st.button(
-        f"Import {objectives} and {key_results}",
+        _("Import {objectives} and {key_results}").format(
+            objectives=objectives, key_results=key_results
+        ),
         type="primary",
         disabled=bool(check.errors),
         key="import_export.import",
     ) and store.write(imports.import_okrs, actor, table):
         st.session_state["import_export.nonce"] = nonce + 1  # a new, empty uploader
-        st.session_state["import_export.done"] = f"Imported {objectives} and {key_results}."
+        st.session_state["import_export.done"] = _(
+            "Imported {objectives} and {key_results}."
+        ).format(objectives=objectives, key_results=key_results)
         st.rerun()
 
 
-st.title("Import & export")
+st.title(_("Import & export"))
 export_section()
 st.divider()
 import_section()

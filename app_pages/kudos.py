@@ -10,6 +10,7 @@ import streamlit as st
 from components.okr_view import escape_markdown
 from components.pickers import id_select, person_picker
 from components.recognition_view import kudos_list, person_recognition
+from core.i18n import N_, _
 from db.commands import kudos as kudos_commands
 from db.queries import org, recognition
 from shell import store
@@ -18,7 +19,8 @@ from shell.feedback import toast_after_rerun
 
 PAGE_SIZE = 20
 NOTHING = (None, None)
-EVERYONE = "— everyone —"
+EVERYONE = N_("— everyone —")
+A_PERSON, A_TEAM = N_("A person"), N_("A team")  # the "Thank" choice's values, shown as _(v)
 ALL = 0  # "no filter" in the wall's selects (None would show as an empty choice)
 
 user = current_user()
@@ -46,47 +48,60 @@ def requested_id(name: str) -> int | None:
 
 def link_choices(person_id: int | None, team_id: int | None) -> dict[tuple, str]:
     """Published work of the receiver in this cycle a kudos may point at."""
-    choices = {NOTHING: "— nothing in particular —"}
+    choices = {NOTHING: _("— nothing in particular —")}
     if cycle is None or (person_id is None and team_id is None):
         return choices
     options = store.cached(recognition.kudos_link_options, cycle.id, person_id, team_id)
     for row in options.itertuples(index=False):
         if pd.isna(row.kr_id):
-            choices[(int(row.objective_id), None)] = f"Objective: {row.objective_title}"
+            label = _("Objective: {title}").format(title=row.objective_title)
+            choices[(int(row.objective_id), None)] = label
         else:
-            choices[(int(row.objective_id), int(row.kr_id))] = f"    ↳ Key result: {row.kr_title}"
+            label = _("Key result: {title}").format(title=row.kr_title)
+            choices[(int(row.objective_id), int(row.kr_id))] = f"    ↳ {label}"
     return choices
 
 
 def give_kudos() -> None:
-    st.subheader("Give kudos")
+    st.subheader(_("Give kudos"))
     to_person = (
-        st.radio("Thank", ["A person", "A team"], horizontal=True, key="kudos.to") == "A person"
+        st.radio(
+            _("Thank"),
+            [A_PERSON, A_TEAM],
+            format_func=lambda choice: _(choice),
+            horizontal=True,
+            key="kudos.to",
+        )
+        == A_PERSON
     )
     person_id = team_id = None
     if to_person:
-        person_id = person_picker("Person", "kudos.person", others, current_id=requested_id("to"))
+        person_id = person_picker(
+            _("Person"), "kudos.person", others, current_id=requested_id("to")
+        )
     else:
         team_id = id_select(
-            "Team", "kudos.team", team_names(), None, none_label="— choose a team —"
+            _("Team"), "kudos.team", team_names(), None, none_label=_("— choose a team —")
         )
     links = link_choices(person_id, team_id)
     nonce = st.session_state.get("kudos.nonce", 0)
     with st.form(f"kudos.form.{nonce}"):
         link = st.selectbox(
-            f"For (optional: their published work in {cycle.name if cycle else 'this cycle'})",
+            _("For (optional: their published work in {cycle})").format(cycle=cycle.name)
+            if cycle
+            else _("For (optional: their published work in this cycle)"),
             list(links),
             format_func=links.get,
             key=f"kudos.link.{nonce}",
         )
         message = st.text_area(
-            "Message",
+            _("Message"),
             key=f"kudos.message.{nonce}",
             max_chars=kudos_commands.MESSAGE_MAX,
-            placeholder="What did they do, and why did it matter?",
+            placeholder=_("What did they do, and why did it matter?"),
             height=110,
         )
-        sent = st.form_submit_button("Send kudos", type="primary", icon=":material/celebration:")
+        sent = st.form_submit_button(_("Send kudos"), type="primary", icon=":material/celebration:")
     if not sent:
         return
     objective_id, key_result_id = link
@@ -108,7 +123,8 @@ def give_kudos() -> None:
         st.session_state["kudos.wall.page"] = 0
         st.session_state["kudos.sent"] = outcome.value
         toast_after_rerun(
-            f"Kudos sent to {escape_markdown(receiver)}.", icon=":material/celebration:"
+            _("Kudos sent to {name}.").format(name=escape_markdown(receiver)),
+            icon=":material/celebration:",
         )
         st.rerun()
 
@@ -134,16 +150,16 @@ def wall_filters() -> tuple[int | None, int | None, bool]:
         st.session_state["kudos.wall.team"] = requested_team
     with team_col:
         team_id = st.selectbox(
-            "Team (with its sub-teams)",
+            _("Team (with its sub-teams)"),
             [ALL, *teams],
-            format_func=lambda t: "All teams" if t == ALL else teams[t],
+            format_func=lambda t: _("All teams") if t == ALL else teams[t],
             key="kudos.wall.team",
             on_change=remember,
             args=("team", "kudos.wall.team"),
         )
     requested_person = requested_id("person")
     search = search_col.text_input(
-        "Find a person", key="kudos.wall.search", placeholder="Part of a name"
+        _("Find a person"), key="kudos.wall.search", placeholder=_("Part of a name")
     )
     people = store.cached(
         org.person_options, search, (requested_person,) if requested_person else ()
@@ -154,21 +170,24 @@ def wall_filters() -> tuple[int | None, int | None, bool]:
         st.session_state["kudos.wall.person"] = ALL
     with person_col:
         person_id = st.selectbox(
-            "Person (kudos to or from them)",
+            _("Person (kudos to or from them)"),
             [ALL, *people],
-            format_func=lambda p: EVERYONE if p == ALL else people[p],
+            format_func=lambda p: _(EVERYONE) if p == ALL else people[p],
             key="kudos.wall.person",
             on_change=remember,
             args=("person", "kudos.wall.person"),
         )
     this_cycle = cycle_col.toggle(
-        "This cycle only", value=cycle is not None, key="kudos.wall.cycle", disabled=cycle is None
+        _("This cycle only"),
+        value=cycle is not None,
+        key="kudos.wall.cycle",
+        disabled=cycle is None,
     )
     return team_id or None, person_id or None, this_cycle
 
 
 def wall() -> None:
-    st.subheader("Kudos wall")
+    st.subheader(_("Kudos wall"))
     team_id, person_id, this_cycle = wall_filters()
     team_ids = ()
     if team_id is not None:
@@ -191,32 +210,40 @@ def wall() -> None:
         page * PAGE_SIZE,
     )
     if total == 0:
-        st.info("No kudos here yet. Be the first to thank someone!", icon=":material/celebration:")
+        st.info(
+            _("No kudos here yet. Be the first to thank someone!"), icon=":material/celebration:"
+        )
         return
     first, last = page * PAGE_SIZE + 1, page * PAGE_SIZE + len(frame)
-    st.caption(f"Kudos {first}–{last} of {total}, newest first.")
-    kudos_list(frame, "No kudos on this page.", st.session_state.get("kudos.sent"), columns=2)
-    newer, _, older = st.columns([1, 3, 1])
-    if page > 0 and newer.button("Newer", icon=":material/arrow_back:", key="kudos.wall.newer"):
+    st.caption(
+        _("Kudos {first}–{last} of {total}, newest first.").format(
+            first=first, last=last, total=total
+        )
+    )
+    kudos_list(frame, _("No kudos on this page."), st.session_state.get("kudos.sent"), columns=2)
+    newer, _gap, older = st.columns([1, 3, 1])
+    if page > 0 and newer.button(_("Newer"), icon=":material/arrow_back:", key="kudos.wall.newer"):
         st.session_state["kudos.wall.page"] = page - 1
         st.rerun()
     if last < total and older.button(
-        "Older", icon=":material/arrow_forward:", key="kudos.wall.older"
+        _("Older"), icon=":material/arrow_forward:", key="kudos.wall.older"
     ):
         st.session_state["kudos.wall.page"] = page + 1
         st.rerun()
 
 
-st.title("Kudos")
+st.title(_("Kudos"))
 st.caption(
-    "Recognise the people and teams who deliver. Everyone can read the wall; "
-    "kudos count toward the “Kudos received” leaderboard."
+    _(
+        "Recognise the people and teams who deliver. Everyone can read the wall; "
+        "kudos count toward the “Kudos received” leaderboard."
+    )
 )
 form_col, mine_col = st.columns([3, 2], gap="large")
 with form_col:
     give_kudos()
 with mine_col:
-    st.subheader("Your recognition")
+    st.subheader(_("Your recognition"))
     person_recognition(user.id, cycle, kudos_limit=3)
 st.divider()
 wall()

@@ -9,8 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from components.charts import leaderboard_bar_chart, podium_chart
-from components.okr_view import escape_markdown
+from components.okr_view import cycle_state_label, escape_markdown
 from components.recognition_view import (
+    NAME_COLUMN,
     badge_legend,
     badges_markdown,
     board_table,
@@ -19,17 +20,19 @@ from components.recognition_view import (
     podium_cards,
     rank_text,
 )
-from core.leaderboard import METRIC_LABELS, METRICS, RANKING_RULES
+from core.i18n import N_, _, format_date, format_decimal, ngettext
+from core.leaderboard import METRICS, metric_label, ranking_rules
 from db.queries import recognition
 from shell import charts, store
 from shell.context import current_cycle, current_user
 
 PAGE = 25
 CHART_ROWS = 30
-BOARDS = {"people": "People", "teams": "Teams"}
-LEVELS = {"team": "Teams", "department": "Departments"}
+BOARDS = {"people": N_("People"), "teams": N_("Teams")}
+LEVELS = {"team": N_("Teams"), "department": N_("Departments")}
 WHOLE = "all"
-AXIS_TITLES = {"improvement": "Progress gained in the last 30 days (points)"}
+KUDOS_PAGE = "app_pages/kudos.py"
+AXIS_TITLES = {"improvement": N_("Progress gained in the last 30 days (points)")}
 
 user = current_user()
 cycle = current_cycle()
@@ -59,7 +62,7 @@ def departments(teams) -> dict[str, str]:
         else f"{t.parent} › {t.name}"
         for t in parents.sort_values("name").itertuples(index=False)
     }  # fmt: skip
-    return {WHOLE: "Whole organisation", **names}
+    return {WHOLE: _("Whole organisation"), **names}
 
 
 def choose_view(teams) -> tuple[str, str, str, str]:
@@ -70,24 +73,24 @@ def choose_view(teams) -> tuple[str, str, str, str]:
     synced("lb.dept", "dept", list(depts), WHOLE)
     synced("lb.level", "level", list(LEVELS), "team")
     board = board_col.radio(
-        "Board",
+        _("Board"),
         list(BOARDS),
-        format_func=BOARDS.get,
+        format_func=lambda b: _(BOARDS[b]),
         horizontal=True,
         key="lb.board",
         on_change=mirror,
         args=("board", "lb.board"),
     )
     metric = metric_col.selectbox(
-        "Ranked on",
+        _("Ranked on"),
         list(METRICS),
-        format_func=METRIC_LABELS.get,
+        format_func=metric_label,
         key="lb.metric",
         on_change=mirror,
         args=("metric", "lb.metric"),
     )
     dept = dept_col.selectbox(
-        "Department",
+        _("Department"),
         list(depts),
         format_func=depts.get,
         key="lb.dept",
@@ -97,9 +100,9 @@ def choose_view(teams) -> tuple[str, str, str, str]:
     level = st.session_state["lb.level"]
     if board == "teams":
         level = level_col.radio(
-            "Compare",
+            _("Compare"),
             list(LEVELS),
-            format_func=LEVELS.get,
+            format_func=lambda v: _(LEVELS[v]),
             horizontal=True,
             key="lb.level",
             on_change=mirror,
@@ -129,38 +132,52 @@ def ranked_board(cycle, moment, board: str, metric: str, dept: str, level: str):
     """One board ranked, and the ids competing on it. Ranking everyone is the page's costly
     part, so it runs through the cache (per data version) rather than on every run."""
     data = store.cached(recognition.leaderboard, cycle, moment)
-    competing, _ = candidates(data, board, dept, level)
+    competing, _mine = candidates(data, board, dept, level)
     return recognition.ranked(competing, metric), frozenset(competing["id"].astype(int))
 
 
 def your_place(ranked, competing: frozenset[int], mine: set[int], board: str, metric: str) -> None:
-    label = METRIC_LABELS[metric]
     me = ranked[ranked["id"].isin(mine)]
     if not me.empty:
         row = me.iloc[0]
-        place = f"**#{rank_text(row['rank'], row['tied']).lstrip('=')}**"
-        place += " (shared)" if row["tied"] else ""
-        who = "You are" if board == "people" else f"Your team, {escape_markdown(row['name'])}, is"
-        st.info(
-            f"{who} {place} of {len(ranked):,} on *{label}* with "
-            f"**{metric_text(metric, row['value'])}**.",
-            icon=":material/my_location:",
-        )
+        rank = rank_text(row["rank"], row["tied"]).lstrip("=")
+        place = _("**#{rank}** (shared)") if row["tied"] else "**#{rank}**"
+        values = {
+            "place": place.format(rank=rank),
+            "total": format_decimal(len(ranked), 0),
+            "measure": metric_label(metric),
+            "value": metric_text(metric, row["value"]),
+        }
+        if board == "people":
+            text = _("You are {place} of {total} on *{measure}* with **{value}**.")
+        else:
+            text = _("Your team, {team}, is {place} of {total} on *{measure}* with **{value}**.")
+            values["team"] = escape_markdown(row["name"])
+        st.info(text.format(**values), icon=":material/my_location:")
         if board == "people":
             badges = badges_markdown(row["badges"])
-            st.markdown(f"Your badges: {badges}" if badges else "")
+            st.markdown(_("Your badges: {badges}").format(badges=badges) if badges else "")
         return
     if board == "people" and user.id in competing:
         reason = (
-            "you have no kudos in this cycle yet"
+            _("Where am I? Not on this board: you have no kudos in this cycle yet.")
             if metric == "kudos"
-            else "none of your key results counts here yet (see “How is this ranked?”)"
+            else _(
+                "Where am I? Not on this board: none of your key results counts here yet "
+                "(see “How is this ranked?”)."
+            )
         )
     elif board == "people":
-        reason = "you own no published key result in this cycle and received no kudos in it"
+        reason = _(
+            "Where am I? Not on this board: you own no published key result in this cycle and "
+            "received no kudos in it."
+        )
     else:
-        reason = "your team is not among the ranked teams of this selection"
-    st.caption(f"Where am I? Not on this board: {reason}.")
+        reason = _(
+            "Where am I? Not on this board: your team is not among the ranked teams of this "
+            "selection."
+        )
+    st.caption(reason)
 
 
 def podium(ranked, board: str, metric: str, mine: set[int]) -> None:
@@ -172,21 +189,25 @@ def podium(ranked, board: str, metric: str, mine: set[int]) -> None:
     first = int((ranked["rank"] == 1).sum())
     if first > 3:
         st.caption(
-            f"{first:,} share first place; the podium shows the first three in alphabetical "
-            "order — the full board lists them all."
+            _(
+                "{count} share first place; the podium shows the first three in alphabetical "
+                "order — the full board lists them all."
+            ).format(count=format_decimal(first, 0))
         )
     st.page_link(
-        "app_pages/kudos.py", label="Thank someone on the Kudos page", icon=":material/celebration:"
+        KUDOS_PAGE,
+        label=_("Thank someone on the Kudos page"),
+        icon=":material/celebration:",
     )
 
 
 def full_board(ranked, competing, board: str, metric: str, mine: set[int]) -> None:
     people = board == "people"
-    st.subheader("The full board")
+    st.subheader(_("The full board"))
     search = st.text_input(
-        "Find someone on this board" if people else "Find a team on this board",
+        _("Find someone on this board") if people else _("Find a team on this board"),
         key="lb.search",
-        placeholder="Part of a name",
+        placeholder=_("Part of a name"),
     )
     view_key = (cycle.id, board, metric, st.session_state["lb.dept"], st.session_state["lb.level"])
     if st.session_state.get("lb.view") != view_key:
@@ -195,41 +216,59 @@ def full_board(ranked, competing, board: str, metric: str, mine: set[int]) -> No
     shown = st.session_state.get("lb.shown", PAGE)
     if search.strip():
         rows = ranked[ranked["name"].str.contains(search.strip(), case=False, regex=False)]
-        st.caption(f"{len(rows):,} of {len(ranked):,} match “{escape_markdown(search.strip())}”.")
+        st.caption(
+            _("{count} of {total} match “{search}”.").format(
+                count=format_decimal(len(rows), 0),
+                total=format_decimal(len(ranked), 0),
+                search=escape_markdown(search.strip()),
+            )
+        )
         rows = rows.head(shown)
     else:
         rows = ranked.head(shown)
-    table_tab, chart_tab = st.tabs(["Table", "Chart"])
+    table_tab, chart_tab = st.tabs([_("Table"), _("Chart")])
     table = board_table(rows, metric, people)
     you = rows["id"].isin(mine).to_numpy()
-    table.loc[you, "Name"] = table.loc[you, "Name"] + (" (you)" if people else " (your team)")
+    name = _(NAME_COLUMN)
+    yours = _("{name} (you)") if people else _("{name} (your team)")
+    table.loc[you, name] = [yours.format(name=n) for n in table.loc[you, name]]
     table_tab.dataframe(
         table, hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 1200)
     )
     with chart_tab:
         if rows.empty:
-            st.caption("Nothing to chart.")
+            st.caption(_("Nothing to chart."))
         else:
             st.vega_lite_chart(
                 charts.spec(
                     leaderboard_bar_chart,
                     chart_rows(rows.head(CHART_ROWS), metric, mine),
-                    AXIS_TITLES.get(metric, METRIC_LABELS[metric]),
+                    _(AXIS_TITLES[metric]) if metric in AXIS_TITLES else metric_label(metric),
                     percent=metric in ("score", "consistency"),
                     points=metric == "improvement",
                 ),
                 width="stretch",
             )
             if len(rows) > CHART_ROWS:
-                st.caption(f"The chart shows the first {CHART_ROWS}; the table has them all.")
+                st.caption(
+                    _("The chart shows the first {count}; the table has them all.").format(
+                        count=CHART_ROWS
+                    )
+                )
     total = len(rows) if search.strip() else len(ranked)
     more_col, csv_col = st.columns([1, 1])
-    more_col.caption(f"Showing {len(rows):,} of {total:,}.")
-    if len(rows) < total and more_col.button(f"Show {PAGE} more", key="lb.more"):
+    more_col.caption(
+        _("Showing {count} of {total}.").format(
+            count=format_decimal(len(rows), 0), total=format_decimal(total, 0)
+        )
+    )
+    if len(rows) < total and more_col.button(
+        _("Show {count} more").format(count=PAGE), key="lb.more"
+    ):
         st.session_state["lb.shown"] = shown + PAGE
         st.rerun()
     csv_col.download_button(
-        "Download the full board (CSV)",
+        _("Download the full board (CSV)"),
         lambda: board_table(ranked, metric, people).to_csv(index=False).encode("utf-8"),
         file_name=f"leaderboard-{cycle.name}-{board}-{metric}.csv".replace(" ", "_"),
         mime="text/csv",
@@ -238,35 +277,75 @@ def full_board(ranked, competing, board: str, metric: str, mine: set[int]) -> No
     )
     left_out = len(competing) - len(ranked)
     if left_out:
-        what = "people" if people else "teams"
-        lack = "no kudos in this cycle" if metric == "kudos" else "no key result that counts"
-        st.caption(f"{left_out:,} {what} of this selection are not ranked here: they have {lack}.")
+        if people and metric == "kudos":
+            text = ngettext(
+                "{count} person of this selection is not ranked here: they have no kudos in "
+                "this cycle.",
+                "{count} people of this selection are not ranked here: they have no kudos in "
+                "this cycle.",
+                left_out,
+            )
+        elif people:
+            text = ngettext(
+                "{count} person of this selection is not ranked here: they have no key result "
+                "that counts.",
+                "{count} people of this selection are not ranked here: they have no key result "
+                "that counts.",
+                left_out,
+            )
+        elif metric == "kudos":
+            text = ngettext(
+                "{count} team of this selection is not ranked here: it has no kudos in this cycle.",
+                "{count} teams of this selection are not ranked here: they have no kudos in "
+                "this cycle.",
+                left_out,
+            )
+        else:
+            text = ngettext(
+                "{count} team of this selection is not ranked here: it has no key result that "
+                "counts.",
+                "{count} teams of this selection are not ranked here: they have no key result "
+                "that counts.",
+                left_out,
+            )
+        st.caption(text.format(count=format_decimal(left_out, 0)))
 
 
-st.title("Leaderboard")
+st.title(_("Leaderboard"))
 if cycle is None:
-    st.info("There is no cycle yet, so there is nothing to rank.")
+    st.info(_("There is no cycle yet, so there is nothing to rank."))
     st.stop()
 moment = recognition.as_of(cycle)
 data = store.cached(recognition.leaderboard, cycle, moment)
 week = min(max(data.elapsed_weeks, 0), data.total_weeks)
 st.caption(
-    f"{cycle.name} ({cycle.state}) · week {week} of {data.total_weeks} · "
-    f"as of {moment:%d %b %Y, %H:00} UTC · only published OKRs count"
+    _(
+        "{cycle} ({state}) · week {week} of {weeks} · as of {date}, {hour} UTC · "
+        "only published OKRs count"
+    ).format(
+        cycle=cycle.name,
+        state=cycle_state_label(cycle.state),
+        week=week,
+        weeks=data.total_weeks,
+        date=format_date(moment),
+        hour=f"{moment:%H}:00",
+    )
 )
-with st.expander("How is this ranked?", icon=":material/help:"):
-    st.markdown(RANKING_RULES)
-    st.markdown("**Badges** (shown beside names)")
+with st.expander(_("How is this ranked?"), icon=":material/help:"):
+    st.markdown(ranking_rules())
+    st.markdown(_("**Badges** (shown beside names)"))
     badge_legend()
 
 board, metric, dept, level = choose_view(data.teams)
-_, mine = candidates(data, board, dept, level)
+_competing, mine = candidates(data, board, dept, level)
 ranked, competing = store.derived(ranked_board, cycle, moment, board, metric, dept, level)
 your_place(ranked, competing, mine, board, metric)
 if ranked.empty:
     st.info(
-        "Nobody is ranked on this board yet: it needs published key results "
-        "(or kudos, for the kudos board) in this cycle.",
+        _(
+            "Nobody is ranked on this board yet: it needs published key results "
+            "(or kudos, for the kudos board) in this cycle."
+        ),
         icon=":material/leaderboard:",
     )
     st.stop()

@@ -6,11 +6,12 @@ import streamlit as st
 
 from components.charts import checkin_history_chart, pace_line
 from components.okr_view import escape_markdown, kr_value_text, progress_bar, status_badge
-from core.enums import KRKind, Role
+from core.enums import KRKind, Role, unit_label
 from core.formatting import format_age
+from core.i18n import N_, _, ngettext
 from core.permissions import can_check_in
 from core.progress import format_progress
-from core.status import STATUS_LABELS
+from core.status import status_label
 from db import commands
 from db.queries import okrs
 from shell import charts, store
@@ -21,6 +22,13 @@ user = current_user()
 cycle = current_cycle()
 actor = user.actor
 
+# A milestone's values as the check-in forms offer them (the codes are what a check-in saves).
+MILESTONE_LABELS = {"": "", "done": N_("done"), "not done": N_("not done")}
+
+
+def milestone_label(value: str) -> str:
+    return _(MILESTONE_LABELS[value]) if value else ""
+
 
 def linked_kr() -> pd.DataFrame | None:
     """The KR named in ?kr=, when it exists and the actor may check in on it."""
@@ -29,13 +37,15 @@ def linked_kr() -> pd.DataFrame | None:
         return None
     kr = store.cached(okrs.key_result, int(requested))
     if kr.empty:
-        st.warning("The key result in this link no longer exists.")
+        st.warning(_("The key result in this link no longer exists."))
         return None
     row = kr.iloc[0]
     if not can_check_in(actor, int(row.owner_id), row.objective_team_id):
         st.warning(
-            f"You cannot check in on “{row.title}”: only its owner, the lead of its team "
-            "or an admin can."
+            _(
+                "You cannot check in on “{title}”: only its owner, the lead of its team "
+                "or an admin can."
+            ).format(title=row.title)
         )
         return None
     return kr
@@ -47,7 +57,7 @@ def choices() -> pd.DataFrame:
     if (
         user.role == Role.LEAD
         and user.led_team_ids
-        and st.toggle("Include my teams' key results", key="log.team_krs")
+        and st.toggle(_("Include my teams' key results"), key="log.team_krs")
     ):
         frames.append(store.cached(okrs.team_key_results, tuple(sorted(user.led_team_ids)), cycle))
     linked = linked_kr()
@@ -69,8 +79,9 @@ def check_in_form(kr) -> None:
     with st.form(f"log.form.{kr_id}.{version}", clear_on_submit=False):
         if kr.kind == KRKind.MILESTONE:
             done = st.radio(
-                "Milestone",
+                _("Milestone"),
                 ["not done", "done"],
+                format_func=milestone_label,
                 horizontal=True,
                 index=int((kr.current or 0) >= 1),
                 key=f"log.done.{kr_id}.{version}",
@@ -79,32 +90,35 @@ def check_in_form(kr) -> None:
         else:
             current = "" if pd.isna(kr.current) else f"{kr.current:g}"
             value = st.text_input(
-                "New value",
+                _("New value"),
                 current,
                 key=f"log.value.{kr_id}.{version}",
-                help="A number; thousands separators are fine (1,250,000).",
+                help=_("A number; thousands separators are fine (1,250,000)."),
             )
         confidence = st.slider(
-            "Confidence that it will be achieved (0–10)",
+            _("Confidence that it will be achieved (0–10)"),
             0,
             10,
             5 if pd.isna(kr.confidence) else int(kr.confidence),
             key=f"log.conf.{kr_id}.{version}",
         )
         note = st.text_area(
-            "What changed? Any blockers?",
+            _("What changed? Any blockers?"),
             key=f"log.note.{kr_id}.{version}",
             max_chars=2000,
             height=90,
         )
-        submitted = st.form_submit_button("Save check-in", type="primary")
+        submitted = st.form_submit_button(_("Save check-in"), type="primary")
     if submitted and store.write(
         commands.check_in, actor, commands.CheckInInput(kr_id, value, confidence, note)
     ):
         after = store.cached(okrs.key_result, kr_id).iloc[0]
         toast_after_rerun(
-            f"Saved. {after.title}: {format_progress(after.progress)} · "
-            f"{STATUS_LABELS[after.status]}",
+            _("Saved. {title}: {progress} · {status}").format(
+                title=after.title,
+                progress=format_progress(after.progress),
+                status=status_label(after.status),
+            ),
             icon=":material/check_circle:",
         )
         st.rerun()
@@ -112,24 +126,34 @@ def check_in_form(kr) -> None:
 
 def history(kr) -> None:
     checkins = store.cached(okrs.check_ins, int(kr.kr_id))
-    st.subheader("History")
+    st.subheader(_("History"))
     if checkins.empty:
-        st.caption("No check-ins yet.")
+        st.caption(_("No check-ins yet."))
         return
     kr_cycle = okrs_cycle(int(kr.cycle_id))
     chart = charts.spec(
         checkin_history_chart,
         checkins,
         pace_line(kr.kind, kr.start, kr.target, kr_cycle.start_date, kr_cycle.end_date),
-        unit_title=kr.unit_label if isinstance(kr.unit_label, str) else kr.unit,
+        unit_title=(kr.unit_label if isinstance(kr.unit_label, str) else unit_label(kr.unit)),
     )
-    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    chart_tab, table_tab = st.tabs([_("Chart"), _("Table")])
     chart_tab.vega_lite_chart(chart, width="stretch")
     shown = checkins[["at", "value", "confidence", "author", "note"]].iloc[::-1]
     table_tab.dataframe(
         shown,
         hide_index=True,
-        column_config={"at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm")},
+        column_config={
+            "at": st.column_config.DatetimeColumn(
+                _("When"),
+                # TRANSLATORS: a date and time pattern (Moment.js tokens), e.g. 26 Nov 2026, 14:05.
+                format=_("D MMM YYYY, HH:mm"),
+            ),
+            "value": st.column_config.NumberColumn(_("Value")),
+            "confidence": st.column_config.NumberColumn(_("Confidence")),
+            "author": st.column_config.TextColumn(_("By")),
+            "note": st.column_config.TextColumn(_("Note")),
+        },
     )
 
 
@@ -145,20 +169,24 @@ def single_check_in(krs: pd.DataFrame) -> None:
     elif st.session_state.get("log.kr") not in by_id:
         st.session_state["log.kr"] = next(iter(by_id))
     kr_id = st.selectbox(
-        "Key result",
+        _("Key result"),
         list(by_id),
         key="log.kr",
         on_change=remember_choice,
         format_func=lambda k: (
-            f"{by_id[k].title} — {by_id[k].objective_title} ({STATUS_LABELS[by_id[k].status]})"
+            f"{by_id[k].title} — {by_id[k].objective_title} ({status_label(by_id[k].status)})"
         ),
     )
     kr = by_id[kr_id]
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
         with left:
-            progress_bar(kr.progress, "Progress ")
-            st.caption(f"{kr_value_text(kr)} · last update {format_age(kr.days_since_update)}")
+            progress_bar(kr.progress, _("Progress"))
+            st.caption(
+                _("{value} · last update {age}").format(
+                    value=kr_value_text(kr), age=format_age(kr.days_since_update)
+                )
+            )
         with right:
             status_badge(kr.status)
     check_in_form(kr)
@@ -169,31 +197,36 @@ def update_all(krs: pd.DataFrame) -> None:
     """One form for every KR I own: fill the ones that moved; all save together, or none."""
     mine = krs[krs["owner_id"] == user.id]
     if mine.empty:
-        st.info("You own no published key results in this cycle.")
+        st.info(_("You own no published key results in this cycle."))
         return
     nonce = st.session_state.get("log.all_nonce", 0)
     rows = []
     with st.form("log.all"):
-        st.caption("Leave a value empty to skip that key result.")
+        st.caption(_("Leave a value empty to skip that key result."))
         for kr in mine.itertuples(index=False):
             key = f"log.all.{kr.kr_id}.{nonce}"
             text, value_col, conf_col = st.columns([4, 2, 2], vertical_alignment="bottom")
             text.markdown(f"**{escape_markdown(kr.title)}**")
             text.caption(kr_value_text(kr))
             if kr.kind == KRKind.MILESTONE:
-                value = value_col.selectbox("Milestone", ["", "done", "not done"], key=f"{key}.v")
+                value = value_col.selectbox(
+                    _("Milestone"),
+                    ["", "done", "not done"],
+                    format_func=milestone_label,
+                    key=f"{key}.v",
+                )
             else:
-                value = value_col.text_input("New value", key=f"{key}.v")
+                value = value_col.text_input(_("New value"), key=f"{key}.v")
             confidence = conf_col.number_input(
-                "Confidence",
+                _("Confidence"),
                 0,
                 10,
                 5 if pd.isna(kr.confidence) else int(kr.confidence),
                 key=f"{key}.c",
             )
             rows.append((int(kr.kr_id), value, confidence))
-        note = st.text_input("Note for all (optional)", key=f"log.all.note.{nonce}")
-        submitted = st.form_submit_button("Save all", type="primary")
+        note = st.text_input(_("Note for all (optional)"), key=f"log.all.note.{nonce}")
+        submitted = st.form_submit_button(_("Save all"), type="primary")
     if not submitted:
         return
     entries = [
@@ -203,22 +236,29 @@ def update_all(krs: pd.DataFrame) -> None:
     ]
     if store.write(commands.check_in_many, actor, entries):
         st.session_state["log.all_nonce"] = nonce + 1
-        toast_after_rerun(f"Saved {len(entries)} check-ins.", icon=":material/check_circle:")
+        toast_after_rerun(
+            ngettext("Saved {count} check-in.", "Saved {count} check-ins.", len(entries)).format(
+                count=len(entries)
+            ),
+            icon=":material/check_circle:",
+        )
         st.rerun()
 
 
-st.title("Log progress")
+st.title(_("Log progress"))
 if cycle is None:
-    st.info("There is no cycle yet.")
+    st.info(_("There is no cycle yet."))
     st.stop()
 available = choices()
 if available.empty:
     st.info(
-        "You have no published key results to check in on in this cycle. "
-        "Create and publish them in **Set goals**."
+        _(
+            "You have no published key results to check in on in this cycle. "
+            "Create and publish them in **Set goals**."
+        )
     )
     st.stop()
-one, many = st.tabs(["Check in", "Update all my KRs"])
+one, many = st.tabs([_("Check in"), _("Update all my KRs")])
 with one:
     single_check_in(available)
 with many:

@@ -4,8 +4,9 @@ import streamlit as st
 
 from components.okr_view import escape_markdown, objective_card, rows_by, status_badge
 from components.recognition_view import person_recognition
-from core.enums import Status
+from core.enums import Status, state_word
 from core.formatting import format_age
+from core.i18n import _, format_date
 from core.permissions import can_check_in
 from db.queries import okrs
 from shell import store
@@ -24,23 +25,23 @@ def check_in_link(kr) -> None:
     ):
         st.page_link(
             "app_pages/log_progress.py",
-            label="Check in",
+            label=_("Check in"),
             icon=":material/edit_note:",
             query_params={"kr": int(kr.kr_id), "cycle": cycle.id},
         )
 
 
 def needs_update(my_krs) -> None:
-    st.subheader("Needs your update")
+    st.subheader(_("Needs your update"))
     if my_krs.empty:
-        st.info("You own no key results in this cycle yet. Create them in **Set goals**.")
+        st.info(_("You own no key results in this cycle yet. Create them in **Set goals**."))
         return
     due = my_krs[
         (my_krs["objective_state"] == "active")
         & (my_krs["status"].isin(NEEDS_ATTENTION) | my_krs["stale"])
     ]
     if due.empty:
-        st.success("All your key results are on track and up to date.", icon=":material/check:")
+        st.success(_("All your key results are on track and up to date."), icon=":material/check:")
         return
     # Every silent KR (the ones the weekly reminder lists; they sort first), then the worst,
     # at least three.
@@ -50,8 +51,10 @@ def needs_update(my_krs) -> None:
             text, badge, action = st.columns([6, 2, 2], vertical_alignment="center")
             text.markdown(f"**{escape_markdown(kr.title)}**")
             text.caption(
-                f"{escape_markdown(kr.objective_title)} · "
-                f"last update {format_age(kr.days_since_update)}"
+                _("{objective} · last update {age}").format(
+                    objective=escape_markdown(kr.objective_title),
+                    age=format_age(kr.days_since_update),
+                )
             )
             with badge:
                 status_badge(kr.status)
@@ -59,18 +62,25 @@ def needs_update(my_krs) -> None:
                 check_in_link(kr)
     if len(due) > shown:
         st.caption(
-            f"…and {len(due) - shown} more. **Log progress → Update all my KRs** does them in "
-            "one go."
+            _(
+                "…and {count} more. **Log progress → Update all my KRs** does them in one go."
+            ).format(count=len(due) - shown)
         )
 
 
-st.title("My OKRs")
+st.title(_("My OKRs"))
 if cycle is None:
-    st.info("There is no cycle yet. An admin creates one in Admin → Cycles.")
+    st.info(_("There is no cycle yet. An admin creates one in Admin → Cycles."))
     st.stop()
 st.caption(
-    f"{user.display_name} · {user.team_name or 'no team'} · {cycle.name} "
-    f"({cycle.start_date:%d %b} – {cycle.end_date:%d %b %Y}, {cycle.state})"
+    _("{person} · {team} · {cycle} ({start} – {end}, {state})").format(
+        person=user.display_name,
+        team=user.team_name or _("no team"),
+        cycle=cycle.name,
+        start=format_date(cycle.start_date),
+        end=format_date(cycle.end_date),
+        state=state_word(cycle.state),
+    )
 )
 
 view = store.cached(okrs.my_okrs, user.actor, cycle)
@@ -78,21 +88,21 @@ needs_update(view.my_krs)
 krs = rows_by(view.krs, "objective_id")  # once, for every card below
 
 if not view.aligned_to.empty:
-    st.subheader("The goals mine contribute to")
+    st.subheader(_("The goals mine contribute to"))
     for obj in view.aligned_to.itertuples(index=False):
         objective_card(obj, krs)
 
-st.subheader("My objectives")
+st.subheader(_("My objectives"))
 if view.objectives.empty:
-    st.info("No objectives of your own in this cycle. **Set goals** to create one.")
+    st.info(_("No objectives of your own in this cycle. **Set goals** to create one."))
 for obj in view.objectives.itertuples(index=False):
     objective_card(obj, krs, check_in_link)
 
-st.subheader(f"My team's objectives · {user.team_name or 'no team'}")
+st.subheader(_("My team's objectives · {team}").format(team=user.team_name or _("no team")))
 if view.team_objectives.empty:
-    st.caption("Your team has no team objectives in this cycle.")
+    st.caption(_("Your team has no team objectives in this cycle."))
 for obj in view.team_objectives.itertuples(index=False):
     objective_card(obj, krs, check_in_link)
 
-st.subheader("My recognition")
+st.subheader(_("My recognition"))
 person_recognition(user.id, cycle, kudos_limit=3)

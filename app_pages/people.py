@@ -13,13 +13,18 @@ from components.pickers import person_picker
 from components.recognition_view import person_recognition
 from components.review_view import (
     chart_and_table,
+    cycle_state_column,
     grade_badge,
     has_value,
     score_badge,
+    score_column,
+    score_formatter,
     score_text,
+    share_column,
 )
-from core.enums import CycleState, Role
+from core.enums import CycleState, Role, level_label, role_label
 from core.errors import DomainError
+from core.i18n import _, ngettext
 from core.progress import format_progress
 from db.commands import grading
 from db.queries import people, review
@@ -32,8 +37,6 @@ cycle = current_cycle()
 actor = user.actor
 
 SCORES = [i / 10 for i in range(11)]
-PERCENT = st.column_config.NumberColumn(format="percent")
-SCORE = st.column_config.NumberColumn(format="%.2f")
 
 
 def requested_person() -> int | None:
@@ -55,7 +58,7 @@ def choose_person() -> int:
             st.warning(refusal, icon=":material/visibility_off:")
             requested, linked = user.id, False
     chosen = person_picker(
-        "Person",
+        _("Person"),
         "people.person",
         lambda search, ids: store.cached(people.person_options, actor, search, ids),
         current_id=(requested if linked else st.session_state.get("people.person"))
@@ -83,7 +86,7 @@ def load_person(person_id: int) -> people.Person | None:
         st.warning(str(refusal), icon=":material/visibility_off:")
         st.page_link(
             "app_pages/people.py",
-            label="Show my own performance",
+            label=_("Show my own performance"),
             icon=":material/person:",
             query_params={"person": user.id},
         )
@@ -92,11 +95,11 @@ def load_person(person_id: int) -> people.Person | None:
 
 def header(person: people.Person) -> None:
     st.subheader(escape_markdown(person.display_name))
-    details = [person.role.capitalize(), person.team or "no team"]
+    details = [role_label(person.role), person.team or _("no team")]
     if person.manager:
-        details.append(f"reports to {person.manager}")
+        details.append(_("reports to {manager}").format(manager=person.manager))
     if not person.active:
-        details.append("no longer active")
+        details.append(_("no longer active"))
     st.caption(escape_markdown(" · ".join(details)))
 
 
@@ -108,32 +111,32 @@ def at_a_glance(perf: people.Performance) -> None:
     current = shown.iloc[0] if len(shown) else None
     score, discipline, confidence, taking_part = st.columns(4)
     score.metric(
-        f"Mean objective score · {escape_markdown(latest_closed.cycle)}"
+        _("Mean objective score · {cycle}").format(cycle=escape_markdown(latest_closed.cycle))
         if latest_closed is not None
-        else "Mean objective score",
+        else _("Mean objective score"),
         score_text(latest_closed.objective_score, 2) if latest_closed is not None else "—",
         border=True,
     )
     discipline.metric(
-        "Check-in discipline, all cycles",
+        _("Check-in discipline, all cycles"),
         format_progress(perf.krs["consistency"].mean()) if len(perf.krs) else "—",
         border=True,
-        help="The share of weeks with a check-in on each key result they own, averaged.",
+        help=_("The share of weeks with a check-in on each key result they own, averaged."),
     )
     confidence.metric(
-        f"Mean confidence · {escape_markdown(current.cycle)}"
+        _("Mean confidence · {cycle}").format(cycle=escape_markdown(current.cycle))
         if current is not None
-        else "Mean confidence",
-        f"{current.mean_confidence:.1f} / 10"
+        else _("Mean confidence"),
+        f"{score_text(current.mean_confidence)} / 10"
         if current is not None and has_value(current.mean_confidence)
         else "—",
         border=True,
     )
-    taking_part.metric("Cycles with OKRs", len(cycles), border=True)
+    taking_part.metric(_("Cycles with OKRs"), len(cycles), border=True)
 
 
 def scores_by_cycle(perf: people.Performance, person: people.Person) -> None:
-    st.markdown("#### Scores by cycle")
+    st.markdown("#### " + _("Scores by cycle"))
     cycles = perf.cycles
     oldest_first = cycles.iloc[::-1]
     table = cycles[
@@ -145,7 +148,7 @@ def scores_by_cycle(perf: people.Performance, person: people.Person) -> None:
             mean_score_chart,
             oldest_first,
             score="objective_score",
-            title="Mean score of their objectives",
+            title=_("Mean score of their objectives"),
         )
         if oldest_first["objective_score"].notna().any()
         else None
@@ -156,50 +159,67 @@ def scores_by_cycle(perf: people.Performance, person: people.Person) -> None:
         f"scores-{person.username}.csv",
         "people.cycles",
         {
-            "objective_score": SCORE,
-            "kr_score": SCORE,
-            "objective_progress": PERCENT,
-            "consistency": PERCENT,
-            "mean_confidence": st.column_config.NumberColumn(format="%.1f"),
+            "cycle": _("Cycle"),
+            "state": cycle_state_column(_("State")),
+            "objectives": _("Objectives"),
+            "objective_score": score_column(_("Objective score")),
+            "objective_progress": share_column(_("Objective progress")),
+            "krs": _("Key results"),
+            "kr_score": score_column(_("Key result score")),
+            "consistency": share_column(_("Weeks with a check-in")),
+            "mean_confidence": st.column_config.NumberColumn(_("Mean confidence"), format="%.1f"),
         },
-        empty="No published objectives or key results in any cycle yet.",
+        empty=_("No published objectives or key results in any cycle yet."),
     )
 
 
 def objectives_by_cycle(perf: people.Performance, person: people.Person) -> None:
-    st.markdown("#### Objectives")
+    st.markdown("#### " + _("Objectives"))
     if perf.objectives.empty:
-        st.caption("No objectives of their own; key results they own are listed below.")
+        st.caption(_("No objectives of their own; key results they own are listed below."))
     for name, objs in perf.objectives.groupby("cycle", sort=False):
-        count = f"{len(objs)} objective" + ("" if len(objs) == 1 else "s")
-        with st.expander(f"{escape_markdown(name)} · {count}", expanded=name == _cycle_name()):
+        count = ngettext("{count} objective", "{count} objectives", len(objs)).format(
+            count=len(objs)
+        )
+        with st.expander(
+            f"{escape_markdown(name)} · {count}",
+            expanded=name == _cycle_name(),
+            key=f"people.objectives.{person.id}.{name}",
+            on_change="rerun",  # a closed cycle's list is drawn when opened, not on every run
+        ) as box:
+            if not box.open:
+                continue
             for obj in objs.itertuples(index=False):
                 title, progress, score = st.columns([6, 2, 2], vertical_alignment="center")
                 title.markdown(f"**{escape_markdown(obj.title)}**")
                 title.caption(
-                    f"{obj.level.capitalize()} · {escape_markdown(obj.team or 'no team')}"
+                    f"{level_label(obj.level)} · {escape_markdown(obj.team or _('no team'))}"
                 )
-                progress.caption(f"Progress {format_progress(obj.progress)}")
+                progress.caption(
+                    _("Progress {progress}").format(progress=format_progress(obj.progress))
+                )
                 if has_value(obj.score):
                     with score:
                         score_badge(obj.score, decimals=2)
                 else:
-                    score.caption("not scored yet")
+                    score.caption(_("not scored yet"))
     others = perf.krs[perf.krs["objective_owner_id"] != person.id]
     if len(others):
-        st.caption(f"Key results they own in other people's objectives: {len(others)}")
+        st.caption(
+            _("Key results they own in other people's objectives: {count}").format(
+                count=len(others)
+            )
+        )
         table = others[["title", "objective_title", "progress", "score", "consistency"]]
         st.dataframe(
             table.assign(score=[score_text(value) for value in table["score"]]),
             hide_index=True,
             column_config={
-                "title": "Key result",
-                "objective_title": "Objective",
-                "progress": st.column_config.NumberColumn("Progress", format="percent"),
-                "score": "Score",
-                "consistency": st.column_config.NumberColumn(
-                    "Weeks with a check-in", format="percent"
-                ),
+                "title": _("Key result"),
+                "objective_title": _("Objective"),
+                "progress": share_column(_("Progress")),
+                "score": _("Score"),
+                "consistency": share_column(_("Weeks with a check-in")),
             },
         )
 
@@ -209,10 +229,12 @@ def _cycle_name() -> str | None:
 
 
 def checkin_discipline(perf: people.Performance, person: people.Person) -> None:
-    st.markdown("#### Check-in discipline")
+    st.markdown("#### " + _("Check-in discipline"))
     st.caption(
-        "For each key result they own: the share of weeks since it was created with at least "
-        "one check-in, averaged per cycle (the same rule as the leaderboards)."
+        _(
+            "For each key result they own: the share of weeks since it was created with at "
+            "least one check-in, averaged per cycle (the same rule as the leaderboards)."
+        )
     )
     cycles = perf.cycles[perf.cycles["consistency"].notna()].iloc[::-1]
     chart_and_table(
@@ -220,22 +242,39 @@ def checkin_discipline(perf: people.Performance, person: people.Person) -> None:
         cycles[["cycle", "krs", "consistency"]],
         f"checkin-discipline-{person.username}.csv",
         "people.discipline",
-        {"consistency": PERCENT},
-        empty="No key results of their own yet.",
+        {
+            "cycle": _("Cycle"),
+            "krs": _("Key results"),
+            "consistency": share_column(_("Weeks with a check-in")),
+        },
+        empty=_("No key results of their own yet."),
     )
 
 
 def confidence_history(person: people.Person) -> None:
-    st.markdown(f"#### Confidence history · {escape_markdown(cycle.name)}")
+    st.markdown(
+        "#### " + _("Confidence history · {cycle}").format(cycle=escape_markdown(cycle.name))
+    )
     history = store.cached(people.confidence_history, actor, person.id, cycle.id)
     chart_and_table(
         charts.spec(confidence_history_chart, history) if len(history) else None,
         history[["at", "kr", "confidence", "value", "note"]],
         f"confidence-{person.username}-{cycle.name}.csv",
         "people.confidence",
-        {"at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm")},
-        empty="No check-ins with a confidence on their key results in "
-        f"{escape_markdown(cycle.name)}.",
+        {
+            "at": st.column_config.DatetimeColumn(
+                _("When"),
+                # TRANSLATORS: a date and time pattern (Moment.js), e.g. DD/MM/YYYY HH:mm.
+                format=_("D MMM YYYY, HH:mm"),
+            ),
+            "kr": _("Key result"),
+            "confidence": _("Confidence"),
+            "value": _("Value"),
+            "note": _("Note"),
+        },
+        empty=_("No check-ins with a confidence on their key results in {cycle}.").format(
+            cycle=escape_markdown(cycle.name)
+        ),
     )
 
 
@@ -246,20 +285,20 @@ def my_score_proposals() -> None:
     krs = store.cached(review.own_scores, actor, cycle)
     if krs.empty:
         return
-    st.markdown(f"#### Your scores · {escape_markdown(cycle.name)}")
+    st.markdown("#### " + _("Your scores · {cycle}").format(cycle=escape_markdown(cycle.name)))
     st.caption(
-        "Each key result is scored 0.0–1.0; the default is its progress rounded to 0.1. If the "
-        "number doesn't tell the whole story, propose another score with a reason — your lead "
-        "confirms it. Confirmed scores are final."
+        _(
+            "Each key result is scored 0.0–1.0; the default is its progress rounded to 0.1. If "
+            "the number doesn't tell the whole story, propose another score with a reason — "
+            "your lead confirms it. Confirmed scores are final."
+        )
     )
     for kr in krs.itertuples(index=False):
         with st.container(border=True):
             text, state, action = st.columns([6, 2, 2], vertical_alignment="center")
             text.markdown(f"**{escape_markdown(kr.title)}**")
-            text.caption(
-                f"{escape_markdown(kr.objective_title)} · {kr_value_text(kr)} · "
-                f"default {kr.default_score:.1f}"
-            )
+            default = _("default {score}").format(score=score_text(kr.default_score))
+            text.caption(f"{escape_markdown(kr.objective_title)} · {kr_value_text(kr)} · {default}")
             with state:
                 if kr.grade_state != "ungraded":
                     score_badge(kr.score)
@@ -272,41 +311,51 @@ def my_score_proposals() -> None:
 def proposal_form(kr) -> None:
     kr_id, version = int(kr.kr_id), int(kr.kr_version)
     current = kr.score if has_value(kr.score) else kr.default_score
-    with (
-        st.popover("Propose", icon=":material/rate_review:"),
-        st.form(f"people.propose.{kr_id}.{version}"),
-    ):
+    proposal = st.popover(
+        _("Propose"),
+        icon=":material/rate_review:",
+        key=f"people.proposal.{kr_id}.{version}",
+        on_change="rerun",  # the form is drawn when opened, not for every KR on every run
+    )
+    if not proposal.open:
+        return
+    with proposal, st.form(f"people.propose.{kr_id}.{version}"):
         score = st.select_slider(
-            "Score",
+            _("Score"),
             SCORES,
             value=min(SCORES, key=lambda step: abs(step - float(current))),
-            format_func=lambda step: f"{step:.1f}",
+            format_func=score_formatter(),
             key=f"people.score.{kr_id}.{version}",
         )
         reason = st.text_area(
-            f"Why? (needed when it is not the default {kr.default_score:.1f})",
+            _("Why? (needed when it is not the default {score})").format(
+                score=score_text(kr.default_score)
+            ),
             value=kr.score_reason if isinstance(kr.score_reason, str) else "",
             key=f"people.reason.{kr_id}.{version}",
             max_chars=1000,
         )
-        submitted = st.form_submit_button("Send proposal", type="primary")
+        submitted = st.form_submit_button(_("Send proposal"), type="primary")
     if submitted:
         outcome = store.write(grading.propose_score, actor, kr_id, version, score, reason)
         if outcome:
             toast_after_rerun(
-                f"Proposed {outcome.value:.1f} for “{kr.title}”.", icon=":material/send:"
+                _("Proposed {score} for “{title}”.").format(
+                    score=score_text(outcome.value), title=kr.title
+                ),
+                icon=":material/send:",
             )
             st.rerun()
 
 
 # --- the page -------------------------------------------------------------------------------
 
-st.title("People")
+st.title(_("People"))
 st.caption(
     {
-        Role.MEMBER: "Your performance across cycles, for 1:1s and reviews.",
-        Role.LEAD: "You and the people in the teams you lead, across cycles.",
-    }.get(user.role, "Anyone's performance across cycles, for 1:1s and reviews.")
+        Role.MEMBER: _("Your performance across cycles, for 1:1s and reviews."),
+        Role.LEAD: _("You and the people in the teams you lead, across cycles."),
+    }.get(user.role, _("Anyone's performance across cycles, for 1:1s and reviews."))
 )
 shown = load_person(choose_person())
 if shown is None:
@@ -318,7 +367,7 @@ at_a_glance(performance)
 scores_by_cycle(performance, shown)
 objectives_by_cycle(performance, shown)
 checkin_discipline(performance, shown)
-st.markdown("#### Recognition")
+st.markdown("#### " + _("Recognition"))
 person_recognition(shown.id, cycle)
 if cycle is not None:
     confidence_history(shown)

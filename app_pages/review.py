@@ -8,6 +8,7 @@ import math
 
 import pandas as pd
 import streamlit as st
+from babel.dates import format_interval
 
 from components.charts import (
     cycle_zone_chart,
@@ -24,13 +25,20 @@ from components.okr_view import (
 )
 from components.review_view import (
     chart_and_table,
+    cycle_state_column,
     grade_badge,
     has_value,
     score_badge,
+    score_column,
+    score_formatter,
     score_text,
+    share_column,
 )
-from core.enums import CycleState, Role
+from core.enums import CycleState, ObjectiveState, Role, state_word
+from core.i18n import N_, _, format_decimal, locale, ngettext
 from core.permissions import can_grade, can_reopen_cycle
+from core.progress import format_progress
+from core.scoring import zone_label
 from db import queries
 from db.commands import grading
 from db.queries import review
@@ -43,12 +51,17 @@ cycle = current_cycle()
 actor = user.actor
 is_exec_or_admin = user.role in (Role.EXECUTIVE, Role.ADMIN)
 
-VIEWS = {"grade": "Grade", "review": "Cycle review", "compare": "Compare cycles"}
+VIEWS = {"grade": N_("Grade"), "review": N_("Cycle review"), "compare": N_("Compare cycles")}
+# Where an objective stands, as its grading block says it.
+OBJECTIVE_STATES = {
+    ObjectiveState.DRAFT: N_("objective is draft"),
+    ObjectiveState.ACTIVE: N_("objective is active"),
+    ObjectiveState.CLOSED: N_("objective is closed"),
+    ObjectiveState.ARCHIVED: N_("objective is archived"),
+}
 SCORES = [i / 10 for i in range(11)]
 OBJECTIVES_PER_PAGE = 10
 TEAMS_PER_PAGE = 15
-SCORE_FORMAT = st.column_config.NumberColumn(format="%.2f")
-SHARE_FORMAT = st.column_config.NumberColumn(format="percent")
 
 
 def from_url(name: str, key: str, allowed) -> None:
@@ -78,30 +91,49 @@ def saved(message: str) -> None:
 def summary() -> None:
     facts = store.cached(review.review_summary, cycle.id)
     scored, krs_done, mean, proposals = st.columns(4)
-    scored.metric(f"Objectives scored (of {facts.objectives:,})", f"{facts.scored:,}", border=True)
-    mean.metric("Mean objective score", score_text(facts.mean_score, 2), border=True)
-    krs_done.metric(
-        f"Key results confirmed (of {facts.krs:,})", f"{facts.krs_confirmed:,}", border=True
+    scored.metric(
+        _("Objectives scored (of {total})").format(total=format_decimal(facts.objectives, 0)),
+        format_decimal(facts.scored, 0),
+        border=True,
     )
-    proposals.metric("Owners' proposals to decide", facts.proposals, border=True)
+    mean.metric(_("Mean objective score"), score_text(facts.mean_score, 2), border=True)
+    krs_done.metric(
+        _("Key results confirmed (of {total})").format(total=format_decimal(facts.krs, 0)),
+        format_decimal(facts.krs_confirmed, 0),
+        border=True,
+    )
+    proposals.metric(
+        _("Owners' proposals to decide"), format_decimal(facts.proposals, 0), border=True
+    )
 
 
 def cycle_controls() -> None:
     if cycle.state == CycleState.PLANNING:
-        st.info(f"“{shown_name}” is in planning: grading starts once it is active.")
+        st.info(
+            _("“{name}” is in planning: grading starts once it is active.").format(name=shown_name)
+        )
     elif cycle.state == CycleState.ACTIVE and is_exec_or_admin:
         close_box()
     elif cycle.state == CycleState.ACTIVE:
         st.caption(
-            "When the cycle ends, an executive or admin closes it: check-ins lock and every key "
-            "result nobody has confirmed gets its default score. You can grade before and after."
+            _(
+                "When the cycle ends, an executive or admin closes it: check-ins lock and every "
+                "key result nobody has confirmed gets its default score. You can grade before "
+                "and after."
+            )
         )
     else:
-        st.info(
-            f"“{shown_name}” is closed: check-ins are locked. Scores can still be set and "
-            "confirmed." + (" You can reopen it." if can_reopen_cycle(actor) else ""),
-            icon=":material/lock:",
+        closed = (
+            _(
+                "“{name}” is closed: check-ins are locked. Scores can still be set and "
+                "confirmed. You can reopen it."
+            )
+            if can_reopen_cycle(actor)
+            else _(
+                "“{name}” is closed: check-ins are locked. Scores can still be set and confirmed."
+            )
         )
+        st.info(closed.format(name=shown_name), icon=":material/lock:")
         if is_exec_or_admin:
             finish_box()
         if can_reopen_cycle(actor):
@@ -109,29 +141,48 @@ def cycle_controls() -> None:
 
 
 def close_box() -> None:
-    if st.button("Close this cycle…", key="review.close", icon=":material/lock:"):
+    if st.button(_("Close this cycle…"), key="review.close", icon=":material/lock:"):
         st.session_state["review.closing"] = cycle.id
     if st.session_state.get("review.closing") != cycle.id:
         return
     with st.container(border=True):
         st.warning(
-            f"Closing “{shown_name}” ends it for every team: check-ins are locked, its active "
-            "objectives are closed and each key result nobody has confirmed gets its default "
-            "score (progress rounded to 0.1). An admin can reopen it."
+            _(
+                "Closing “{name}” ends it for every team: check-ins are locked, its active "
+                "objectives are closed and each key result nobody has confirmed gets its default "
+                "score (progress rounded to 0.1). An admin can reopen it."
+            ).format(name=shown_name)
         )
         yes, no = st.columns(2)
-        if yes.button(f"Close {shown_name}", type="primary", key="review.close.confirm"):
+        if yes.button(
+            _("Close {name}").format(name=shown_name), type="primary", key="review.close.confirm"
+        ):
             outcome = store.write(grading.close_cycle, actor, cycle.id)
             if outcome:
                 st.session_state.pop("review.closing", None)
-                done = outcome.value
                 saved(
-                    f"{shown_name} is closed: {done.objectives_closed} objectives closed, "
-                    f"{done.krs_default_scored} key results got their default score."
+                    _("{name} is closed: {objectives}, {krs}.").format(
+                        name=shown_name, **closing_counts(outcome.value)
+                    )
                 )
-        if no.button("Cancel", key="review.close.cancel"):
+        if no.button(_("Cancel"), key="review.close.cancel"):
             st.session_state.pop("review.closing", None)
             st.rerun()
+
+
+def closing_counts(done) -> dict[str, str]:
+    """What closing did, as the clauses a message is made of (each with its own plural)."""
+    objectives, krs = done.objectives_closed, done.krs_default_scored
+    return {
+        "objectives": ngettext(
+            "{count} objective closed", "{count} objectives closed", objectives
+        ).format(count=format_decimal(objectives, 0)),
+        "krs": ngettext(
+            "{count} key result got its default score",
+            "{count} key results got their default score",
+            krs,
+        ).format(count=format_decimal(krs, 0)),
+    }
 
 
 def finish_box() -> None:
@@ -139,25 +190,38 @@ def finish_box() -> None:
     facts = store.cached(review.review_summary, cycle.id)
     if facts.krs_scored >= facts.krs and not facts.active:
         return
+    unscored = facts.krs - facts.krs_scored
     st.warning(
-        f"{facts.krs - facts.krs_scored:,} key results have no score yet and "
-        f"{facts.active:,} objectives are still active: the cycle was closed without grading."
+        _("{krs} and {objectives}: the cycle was closed without grading.").format(
+            krs=ngettext(
+                "{count} key result has no score yet",
+                "{count} key results have no score yet",
+                unscored,
+            ).format(count=format_decimal(unscored, 0)),
+            objectives=ngettext(
+                "{count} objective is still active",
+                "{count} objectives are still active",
+                facts.active,
+            ).format(count=format_decimal(facts.active, 0)),
+        )
     )
-    if st.button("Give them their default scores", key="review.finish", type="primary"):
+    if st.button(_("Give them their default scores"), key="review.finish", type="primary"):
         outcome = store.write(grading.close_cycle, actor, cycle.id)
         if outcome:
-            done = outcome.value
-            saved(
-                f"Done: {done.objectives_closed} objectives closed, "
-                f"{done.krs_default_scored} key results got their default score."
-            )
+            saved(_("Done: {objectives}, {krs}.").format(**closing_counts(outcome.value)))
 
 
 def reopen_box() -> None:
-    if st.button("Reopen this cycle", key="review.reopen", icon=":material/lock_open:"):
+    if st.button(_("Reopen this cycle"), key="review.reopen", icon=":material/lock_open:"):
         outcome = store.write(grading.reopen_cycle, actor, cycle.id)
         if outcome:
-            saved(f"{shown_name} is active again; {outcome.value} objectives reopened.")
+            saved(
+                ngettext(
+                    "{name} is active again; {count} objective reopened.",
+                    "{name} is active again; {count} objectives reopened.",
+                    outcome.value,
+                ).format(name=shown_name, count=format_decimal(outcome.value, 0))
+            )
 
 
 # --- grading ---------------------------------------------------------------------------------
@@ -168,11 +232,11 @@ def grade_section() -> None:
         return
     teams = store.cached(review.gradable_teams, actor)
     if not teams:
-        st.info("You don't lead a team, so there is nothing for you to grade.")
+        st.info(_("You don't lead a team, so there is nothing for you to grade."))
         return
     proposals_box()
     team_id = team_choice(teams)
-    only_open = st.toggle("Only objectives with scores still to confirm", key="review.open")
+    only_open = st.toggle(_("Only objectives with scores still to confirm"), key="review.open")
     view = store.cached(
         review.grading_view, actor, cycle, team_id, only_open, OBJECTIVES_PER_PAGE, page_offset()
     )
@@ -181,12 +245,27 @@ def grade_section() -> None:
         st.rerun()
     counts = view.counts
     st.caption(
-        f"{escape_markdown(teams[team_id])}: {counts['krs']} key results — {counts['confirmed']} confirmed, "
-        f"{counts['proposed']} owners' proposals, {counts['default']} default scores not "
-        f"confirmed, {counts['ungraded']} not graded yet."
+        ngettext(
+            "{team}: {count} key result — {confirmed} confirmed, {proposed} owners' proposals, "
+            "{default} default scores not confirmed, {ungraded} not graded yet.",
+            "{team}: {count} key results — {confirmed} confirmed, {proposed} owners' proposals, "
+            "{default} default scores not confirmed, {ungraded} not graded yet.",
+            counts["krs"],
+        ).format(
+            team=escape_markdown(teams[team_id]),
+            count=counts["krs"],
+            confirmed=counts["confirmed"],
+            proposed=counts["proposed"],
+            default=counts["default"],
+            ungraded=counts["ungraded"],
+        )
     )
     if view.objectives.empty:
-        st.info("Nothing to grade here." if only_open else "This team has no published objectives.")
+        st.info(
+            _("Nothing to grade here.")
+            if only_open
+            else _("This team has no published objectives.")
+        )
         return
     if view.krs["grade_state"].isin(["ungraded", "default"]).any():
         accept_defaults(view.objectives)
@@ -203,12 +282,12 @@ def team_choice(teams: dict[int, str]) -> int:
             user.team_id if user.team_id in teams else next(iter(teams))
         )
     team_id = st.selectbox(
-        "Team",
+        _("Team"),
         list(teams),
         format_func=teams.get,
         key="review.team",
         on_change=to_url("team", "review.team"),
-        help="Team and individual objectives of the team. Leads grade the teams they lead.",
+        help=_("Team and individual objectives of the team. Leads grade the teams they lead."),
     )
     st.query_params["team"] = str(team_id)
     return team_id
@@ -228,41 +307,58 @@ def pager(total: int) -> None:
     pages = max(1, math.ceil(total / OBJECTIVES_PER_PAGE))
     if pages > 1:
         st.pagination(pages, key=page_key())
-        st.caption(f"{total} objectives, {OBJECTIVES_PER_PAGE} a page.")
+        st.caption(
+            _("{total} objectives, {per_page} a page.").format(
+                total=format_decimal(total, 0), per_page=OBJECTIVES_PER_PAGE
+            )
+        )
 
 
 def proposals_box() -> None:
     waiting, total = store.cached(review.pending_proposals, actor, cycle.id)
     if not total:
         return
-    with st.expander(f"Owners' proposals waiting for a decision ({total})", expanded=True):
+    with st.expander(
+        _("Owners' proposals waiting for a decision ({count})").format(count=total),
+        expanded=True,
+    ):
         for kr in waiting.itertuples(index=False):
             text, score, action = st.columns([6, 2, 2], vertical_alignment="center")
             text.markdown(f"**{escape_markdown(kr.title)}** · {escape_markdown(kr.owner_name)}")
             text.caption(
-                f"{escape_markdown(kr.team or 'no team')} · {escape_markdown(kr.objective_title)}"
+                f"{escape_markdown(kr.team or _('no team'))} · {escape_markdown(kr.objective_title)}"
             )
-            text.caption(f"Reason: {escape_markdown(kr.score_reason)}")
+            text.caption(_("Reason: {reason}").format(reason=escape_markdown(kr.score_reason)))
             with score:
-                score_badge(kr.score, "Proposed ")
-            if action.button("Confirm", key=f"review.proposal.{kr.kr_id}.{kr.kr_version}"):
+                score_badge(kr.score, _("Proposed {score}"))
+            if action.button(_("Confirm"), key=f"review.proposal.{kr.kr_id}.{kr.kr_version}"):
                 confirm(int(kr.kr_id), int(kr.kr_version), kr.title)
         if total > len(waiting):
-            st.caption(f"…and {total - len(waiting)} more; pick their team below.")
+            st.caption(
+                _("…and {count} more; pick their team below.").format(count=total - len(waiting))
+            )
 
 
 def accept_defaults(objectives: pd.DataFrame) -> None:
     ids = tuple(int(i) for i in objectives["objective_id"])
     if st.button(
-        "Confirm the default scores shown",
+        _("Confirm the default scores shown"),
         key=f"review.accept.{'.'.join(map(str, ids))}",
-        help="Confirms the default score of every key result on this page that nobody has "
-        "decided on yet; owners' proposals stay for you to decide one by one.",
+        help=_(
+            "Confirms the default score of every key result on this page that nobody has "
+            "decided on yet; owners' proposals stay for you to decide one by one."
+        ),
         icon=":material/done_all:",
     ):
         outcome = store.write(grading.accept_default_scores, actor, ids)
         if outcome:
-            saved(f"Confirmed {outcome.value} default scores.")
+            saved(
+                ngettext(
+                    "Confirmed {count} default score.",
+                    "Confirmed {count} default scores.",
+                    outcome.value,
+                ).format(count=format_decimal(outcome.value, 0))
+            )
 
 
 def objective_block(obj, krs: list) -> None:
@@ -271,14 +367,21 @@ def objective_block(obj, krs: list) -> None:
         with head:
             objective_header(obj)
         with bar:
-            progress_bar(obj.progress, "Progress ")
+            progress_bar(obj.progress, _("Progress"))
         if has_value(obj.score):
             with badge:
-                score_badge(obj.score, "Score ", decimals=2)
+                score_badge(obj.score, decimals=2)
         else:
-            badge.caption("not scored yet")
+            badge.caption(_("not scored yet"))
         confirmed = sum(bool(kr.score_confirmed) for kr in krs)
-        st.caption(f"{confirmed} of {len(krs)} key results confirmed · objective is {obj.state}")
+        state = OBJECTIVE_STATES.get(obj.state)
+        st.caption(
+            ngettext(
+                "{confirmed} of {count} key result confirmed · {state}",
+                "{confirmed} of {count} key results confirmed · {state}",
+                len(krs),
+            ).format(confirmed=confirmed, count=len(krs), state=_(state) if state else obj.state)
+        )
         for kr in krs:
             kr_grade_row(kr, can_grade(actor, obj.team_id))
 
@@ -289,9 +392,9 @@ def kr_grade_row(kr, may_grade: bool) -> None:
         st.markdown(f"**{escape_markdown(kr.title)}**")
         st.caption(f"{escape_markdown(kr.owner_name)} · {kr_value_text(kr)}")
         if isinstance(kr.score_reason, str) and kr.score_reason:
-            st.caption(f"Reason: {escape_markdown(kr.score_reason)}")
-    default.markdown(f"Default **{kr.default_score:.1f}**")
-    default.caption(f"from {progress_percent(kr.progress)} progress")
+            st.caption(_("Reason: {reason}").format(reason=escape_markdown(kr.score_reason)))
+    default.markdown(_("Default **{score}**").format(score=score_text(kr.default_score)))
+    default.caption(_("from {progress} progress").format(progress=progress_percent(kr.progress)))
     with state:
         if kr.grade_state != "ungraded":
             score_badge(kr.score)
@@ -301,7 +404,7 @@ def kr_grade_row(kr, may_grade: bool) -> None:
             grade_form(kr)
             shown = kr.score if has_value(kr.score) else kr.default_score
             if kr.grade_state != "confirmed" and st.button(
-                f"Confirm {shown:.1f}",
+                _("Confirm {score}").format(score=score_text(shown)),
                 key=f"review.confirm.{kr.kr_id}.{kr.kr_version}",
                 type="tertiary",
                 icon=":material/check:",
@@ -310,13 +413,17 @@ def kr_grade_row(kr, may_grade: bool) -> None:
 
 
 def progress_percent(progress) -> str:
-    return f"{math.floor(progress * 100 + 0.5)} %" if has_value(progress) else "—"
+    return format_progress(float(progress)) if has_value(progress) else "—"
 
 
 def confirm(kr_id: int, version: int, title: str) -> None:
     outcome = store.write(grading.confirm_score, actor, kr_id, version)
     if outcome:
-        saved(f"Confirmed {outcome.value:.1f} for “{title}”.")
+        saved(
+            _("Confirmed {score} for “{title}”.").format(
+                score=score_text(outcome.value), title=title
+            )
+        )
 
 
 def nearest_step(value) -> float:
@@ -327,27 +434,33 @@ def grade_form(kr) -> None:
     kr_id, version = int(kr.kr_id), int(kr.kr_version)
     current = kr.score if has_value(kr.score) else kr.default_score
     with (
-        st.popover("Grade", icon=":material/grading:"),
+        st.popover(_("Grade"), icon=":material/grading:"),
         st.form(f"review.grade.{kr_id}.{version}"),
     ):
         score = st.select_slider(
-            "Score",
+            _("Score"),
             SCORES,
             value=nearest_step(current),
-            format_func=lambda step: f"{step:.1f}",
+            format_func=score_formatter(),
             key=f"review.score.{kr_id}.{version}",
         )
         reason = st.text_area(
-            f"Reason (needed when the score is not the default {kr.default_score:.1f})",
+            _("Reason (needed when the score is not the default {score})").format(
+                score=score_text(kr.default_score)
+            ),
             value=kr.score_reason if isinstance(kr.score_reason, str) else "",
             key=f"review.reason.{kr_id}.{version}",
             max_chars=1000,
         )
-        submitted = st.form_submit_button("Save grade", type="primary")
+        submitted = st.form_submit_button(_("Save grade"), type="primary")
     if submitted:
         outcome = store.write(grading.grade_key_result, actor, kr_id, version, score, reason)
         if outcome:
-            saved(f"Graded “{kr.title}”: {outcome.value:.1f}.")
+            saved(
+                _("Graded “{title}”: {score}.").format(
+                    title=kr.title, score=score_text(outcome.value)
+                )
+            )
 
 
 # --- cycle review ----------------------------------------------------------------------------
@@ -357,28 +470,33 @@ def review_section() -> None:
     facts = store.cached(review.review_summary, cycle.id)
     if not facts.scored:
         st.info(
-            f"No objective of “{shown_name}” has a score yet. Scores come from grading; when "
-            "the cycle closes, every key result nobody graded gets its default score."
+            _(
+                "No objective of “{name}” has a score yet. Scores come from grading; when the "
+                "cycle closes, every key result nobody graded gets its default score."
+            ).format(name=shown_name)
         )
         closed = [c for c in store.cached(queries.cycles) if c.state == CycleState.CLOSED]
         if closed:
             st.page_link(
                 "app_pages/review.py",
-                label=f"Review the last closed cycle, {escape_markdown(closed[0].name)}",
+                label=_("Review the last closed cycle, {name}").format(
+                    name=escape_markdown(closed[0].name)
+                ),
                 icon=":material/history:",
                 query_params={"cycle": closed[0].id, "view": "review"},
             )
         return
-    st.subheader("Score distribution")
+    st.subheader(_("Score distribution"))
     zones = store.cached(review.zone_counts, cycle.id)
+    zones = zones.assign(label=[zone_label(code) for code in zones["zone"]])  # after the cache
     chart_and_table(
         charts.spec(zone_distribution_chart, zones),
         zones[["label", "objectives", "share"]].rename(columns={"label": "zone"}),
         f"score-zones-{cycle.name}.csv",
         "review.zones",
-        {"share": SHARE_FORMAT},
+        {"zone": _("Zone"), "objectives": _("Objectives"), "share": share_column(_("Share"))},
     )
-    st.subheader("By team")
+    st.subheader(_("By team"))
     teams_by_score()
 
 
@@ -386,21 +504,22 @@ def teams_by_score() -> None:
     from_url("order", "review.order", review.TEAM_ORDERS)
     order_col, search_col = st.columns(2)
     order = order_col.selectbox(
-        "Order",
+        _("Order"),
         list(review.TEAM_ORDERS),
-        format_func=review.TEAM_ORDERS.get,
+        format_func=lambda code: _(review.TEAM_ORDERS[code]),
         key="review.order",
         on_change=to_url("order", "review.order"),
     )
     st.query_params["order"] = order
-    search = search_col.text_input("Find a team", key="review.team_search")
+    search = search_col.text_input(_("Find a team"), key="review.team_search")
     page_state = f"review.team_page.{order}.{search}"
     offset = (st.session_state.get(page_state, 1) - 1) * TEAMS_PER_PAGE
     teams, total = store.cached(review.team_scores, cycle.id, order, search, TEAMS_PER_PAGE, offset)
     if teams.empty and total:
         st.session_state[page_state] = max(1, math.ceil(total / TEAMS_PER_PAGE))
         st.rerun()
-    everything, _ = store.cached(review.team_scores, cycle.id, order, search, 10_000, 0)
+    everything, _all = store.cached(review.team_scores, cycle.id, order, search, 10_000, 0)
+    teams, everything = with_no_team_named(teams), with_no_team_named(everything)
     chart_and_table(
         charts.spec(team_zone_chart, teams[teams["scored"] > 0])
         if (teams["scored"] > 0).any()
@@ -408,24 +527,48 @@ def teams_by_score() -> None:
         teams.drop(columns=["team_id"]),
         f"team-scores-{cycle.name}.csv",
         "review.teams",
-        {"mean_score": SCORE_FORMAT},
-        empty="No team matches." if search else "No team has published objectives.",
+        {
+            "team": _("Team"),
+            "objectives": _("Objectives"),
+            "scored": _("Scored"),
+            "mean_score": score_column(_("Mean score")),
+            **zone_count_columns(),
+        },
+        empty=_("No team matches.") if search else _("No team has published objectives."),
         csv=everything.drop(columns=["team_id"]),
     )
     pages = max(1, math.ceil(total / TEAMS_PER_PAGE))
     if pages > 1:
         st.pagination(pages, key=page_state)
-    st.caption(f"{total} teams · {TEAMS_PER_PAGE} a page · the CSV has them all.")
+    st.caption(
+        ngettext(
+            "{total} team · {per_page} a page · the CSV has them all.",
+            "{total} teams · {per_page} a page · the CSV has them all.",
+            total,
+        ).format(total=format_decimal(total, 0), per_page=TEAMS_PER_PAGE)
+    )
+
+
+def with_no_team_named(teams: pd.DataFrame) -> pd.DataFrame:
+    """The row of objectives without a team, named in the reader's language (after the cache)."""
+    return teams.assign(team=teams["team"].where(teams["team_id"].notna(), _("No team")))
+
+
+def zone_count_columns() -> dict[str, str]:
+    """The red/yellow/green columns: scored objectives in each zone."""
+    return {"red": _("Red"), "yellow": _("Yellow"), "green": _("Green")}
 
 
 def compare_section() -> None:
     comparison = store.cached(review.cycle_comparison)
     if comparison.empty:
-        st.info("No cycle has scores yet: cycles are compared once they are graded or closed.")
+        st.info(_("No cycle has scores yet: cycles are compared once they are graded or closed."))
         return
     st.caption(
-        "Every cycle with scored objectives, oldest first. A cycle still active counts only the "
-        "objectives graded so far."
+        _(
+            "Every cycle with scored objectives, oldest first. A cycle still active counts only "
+            "the objectives graded so far."
+        )
     )
     table = comparison[
         ["cycle", "state", "objectives", "scored", "mean_score", "red_share", "yellow_share",
@@ -437,33 +580,44 @@ def compare_section() -> None:
         "cycle-comparison.csv",
         "review.compare",
         {
-            "mean_score": SCORE_FORMAT,
-            "red_share": SHARE_FORMAT,
-            "yellow_share": SHARE_FORMAT,
-            "green_share": SHARE_FORMAT,
+            "cycle": _("Cycle"),
+            "state": cycle_state_column(_("State")),
+            "objectives": _("Objectives"),
+            "scored": _("Scored"),
+            "mean_score": score_column(_("Mean score")),
+            "red_share": share_column(_("Red share")),
+            "yellow_share": share_column(_("Yellow share")),
+            "green_share": share_column(_("Green share")),
+            **zone_count_columns(),
         },
     )
 
 
 # --- the page ----------------------------------------------------------------------------------
 
-st.title("Review & grade")
+st.title(_("Review & grade"))
 if cycle is None:
-    st.info("There is no cycle yet. An admin creates one in Admin → Cycles.")
+    st.info(_("There is no cycle yet. An admin creates one in Admin → Cycles."))
     st.stop()
 shown_name = escape_markdown(cycle.name)  # admin-typed text, shown literally
 st.caption(
-    f"{shown_name} ({cycle.start_date:%d %b} – {cycle.end_date:%d %b %Y}, {cycle.state}) · "
-    "scores: red below 0.4, yellow 0.4–0.6, green from 0.7 (success for an aspirational OKR)"
+    _(
+        "{name} ({dates}, {state}) · scores: red below 0.4, yellow 0.4–0.6, green from 0.7 "
+        "(success for an aspirational OKR)"
+    ).format(
+        name=shown_name,
+        dates=format_interval(cycle.start_date, cycle.end_date, "yMMMd", locale=locale()),
+        state=state_word(cycle.state),
+    )
 )
 summary()
 cycle_controls()
 from_url("view", "review.view", VIEWS)
 st.session_state.setdefault("review.view", "grade")
 view = st.segmented_control(
-    "View",
+    _("View"),
     list(VIEWS),
-    format_func=VIEWS.get,
+    format_func=lambda code: _(VIEWS[code]),
     key="review.view",
     required=True,
     on_change=to_url("view", "review.view"),

@@ -14,7 +14,19 @@ from components.okr_view import (
     status_badge,
 )
 from components.pickers import id_select, person_picker
-from core.enums import KRKind, Level, ObjectiveState, Role, Unit
+from core.enums import (
+    KR_KIND_LABELS,
+    UNIT_LABELS,
+    Level,
+    ObjectiveState,
+    Role,
+    Unit,
+    kr_kind_label,
+    level_label,
+    state_word,
+)
+from core.enums import unit_label as unit_name
+from core.i18n import N_, _, format_decimal, ngettext, pgettext
 from core.permissions import can_edit_objective
 from db import commands, queries
 from db.queries import okrs
@@ -26,19 +38,13 @@ user = current_user()
 actor = user.actor
 cycle = current_cycle()
 
+CURRENCY_EXAMPLE = "VND"  # an ISO 4217 code: the same in every language
 PER_PAGE = 10  # objectives a page: a department's lead may edit thousands
-KIND_LABELS = {
-    KRKind.INCREASE: "increase to",
-    KRKind.DECREASE: "decrease to",
-    KRKind.STAY_ABOVE: "stay above",
-    KRKind.STAY_BELOW: "stay below",
-    KRKind.MILESTONE: "milestone (done / not done)",
-}
-UNIT_LABELS = {
-    Unit.NUMBER: "number",
-    Unit.PERCENT: "percent",
-    Unit.CURRENCY: "currency",
-    Unit.TEXT: "custom unit",
+# What a state change says once done, one sentence per state it moves to.
+STATE_CHANGED = {
+    ObjectiveState.ACTIVE: N_("“{title}” is now active."),
+    ObjectiveState.ARCHIVED: N_("“{title}” is now archived."),
+    ObjectiveState.DRAFT: N_("“{title}” is now draft."),
 }
 KR_EDITOR_COLUMNS = [
     "title",
@@ -96,20 +102,20 @@ def done(message: str) -> None:
 
 def parent_picker(prefix: str, level: str, current_id: int | None, exclude_id: int | None):
     search = st.text_input(
-        "Find a parent objective to align to",
+        _("Find a parent objective to align to"),
         key=f"{prefix}.parent_search",
-        placeholder="Search by title or team",
+        placeholder=_("Search by title or team"),
     )
     options = store.cached(okrs.parent_candidates, actor, cycle.id, level, search, exclude_id)
     if current_id and current_id not in options:
         options = {
             current_id: store.cached(okrs.objective_titles, (current_id,)).get(
-                current_id, "current parent"
+                current_id, _("current parent")
             ),
             **options,
         }
     return id_select(
-        "Aligns to", f"{prefix}.parent", options, current_id, none_label="— not aligned —"
+        _("Aligns to"), f"{prefix}.parent", options, current_id, none_label=_("— not aligned —")
     )
 
 
@@ -120,30 +126,30 @@ def kr_slots(prefix: str, owners: dict[int, str]) -> list[commands.KRInput]:
         key = f"{prefix}.kr{slot}"
         title_col, owner_col = st.columns([3, 1])
         title = title_col.text_input(
-            f"Key result {slot + 1}",
+            _("Key result {number}").format(number=slot + 1),
             key=f"{key}.title",
-            placeholder="e.g. Raise weekly active users",
+            placeholder=_("e.g. Raise weekly active users"),
         )
         owner_id = owner_col.selectbox(
-            "Owner", list(owners), format_func=owners.get, key=f"{key}.owner"
+            _("Owner"), list(owners), format_func=owners.get, key=f"{key}.owner"
         )
         kind_col, start_col, target_col, unit_col, code_col, weight_col = st.columns(
             [3, 2, 2, 2, 2, 1]
         )
         kind = kind_col.selectbox(
-            "Kind", list(KIND_LABELS), format_func=KIND_LABELS.get, key=f"{key}.kind"
+            _("Kind"), list(KR_KIND_LABELS), format_func=kr_kind_label, key=f"{key}.kind"
         )
-        start = start_col.text_input("Start", key=f"{key}.start")
-        target = target_col.text_input("Target / threshold", key=f"{key}.target")
+        start = start_col.text_input(pgettext("key result value", "Start"), key=f"{key}.start")
+        target = target_col.text_input(_("Target / threshold"), key=f"{key}.target")
         unit = unit_col.selectbox(
-            "Unit", list(UNIT_LABELS), format_func=UNIT_LABELS.get, key=f"{key}.unit"
+            _("Unit"), list(UNIT_LABELS), format_func=unit_name, key=f"{key}.unit"
         )
         code = code_col.text_input(
-            "Currency / label",
+            _("Currency / label"),
             key=f"{key}.code",
-            help="A currency code (VND, USD) or a unit label (customers)",
+            help=_("A currency code (VND, USD) or a unit label (customers)"),
         )
-        weight = weight_col.text_input("Weight", "1", key=f"{key}.weight")
+        weight = weight_col.text_input(_("Weight"), "1", key=f"{key}.weight")
         if title.strip():
             rows.append(
                 commands.KRInput(
@@ -174,18 +180,18 @@ def objective_form(obj: dict | None) -> None:
         levels = [current_level]
     level = (
         st.segmented_control(
-            "Level",
+            _("Level"),
             levels,
             default=current_level,
             key=f"{prefix}.level",
-            format_func=str.capitalize,
+            format_func=level_label,
         )
         or current_level
     )
     team_id = None
     if level == Level.TEAM:
         team_id = id_select(
-            "Team",
+            _("Team"),
             f"{prefix}.team",
             team_choices(),
             obj["team_id"] if obj else None,
@@ -194,7 +200,7 @@ def objective_form(obj: dict | None) -> None:
     owner_id = user.id
     if level != Level.INDIVIDUAL or user.role == Role.ADMIN:
         owner_id = person_picker(
-            "Owner",
+            _("Owner"),
             f"{prefix}.owner",
             people_options,
             obj["owner_id"] if obj else user.id,
@@ -203,36 +209,33 @@ def objective_form(obj: dict | None) -> None:
     parent_id = parent_picker(
         prefix, level, obj["parent_id"] if obj else None, obj["objective_id"] if obj else None
     )
-    owners = (
-        {owner_id: "owner"} | store.cached(okrs.team_members, team_id)
-        if team_id
-        else {owner_id: "owner"}
-    )
-    if owner_id in owners and owners[owner_id] == "owner":
-        owners[owner_id] = people_options("", (owner_id,)).get(owner_id, "owner")
+    # The objective's owner first; their name is looked up when they are not in the team.
+    owners = {owner_id: None} | (store.cached(okrs.team_members, team_id) if team_id else {})
+    if owners[owner_id] is None:
+        owners[owner_id] = people_options("", (owner_id,)).get(owner_id, _("owner"))
     with st.form(f"{prefix}.form"):
         title = st.text_input(
-            "Objective",
+            _("Objective"),
             obj["title"] if obj else "",
             key=f"{prefix}.title",
-            placeholder="What do you want to achieve? e.g. Delight new customers",
+            placeholder=_("What do you want to achieve? e.g. Delight new customers"),
         )
         description = st.text_area(
-            "Why it matters (optional)",
+            _("Why it matters (optional)"),
             obj["description"] if obj else "",
             key=f"{prefix}.description",
             height=80,
         )
         key_results = ()
         if obj is None:
-            st.markdown("**Key results** — how you will measure it")
+            st.markdown(_("**Key results** — how you will measure it"))
             key_results = kr_slots(prefix, owners)
         submitted = st.form_submit_button(
-            "Save as draft" if obj is None else "Save", type="primary"
+            _("Save as draft") if obj is None else _("Save"), type="primary"
         )
     if obj is None:
         st.button(
-            "Another key result",
+            _("Another key result"),
             icon=":material/add:",
             key=f"{prefix}.more",
             on_click=more_slots,
@@ -252,17 +255,18 @@ def objective_form(obj: dict | None) -> None:
     )
     if obj is None:
         if store.write(commands.create_objective, actor, data):
-            done("Objective saved as a draft. Publish it when it is ready.")
+            done(_("Objective saved as a draft. Publish it when it is ready."))
     elif store.write(commands.update_objective, actor, obj["objective_id"], obj["version"], data):
-        done("Objective saved.")
+        done(_("Objective saved."))
 
 
-@st.dialog("New objective", width="large", on_dismiss=close_dialog)
+# Dialog titles are fixed when the page runs (the decorator), in that run's language.
+@st.dialog(_("New objective"), width="large", on_dismiss=close_dialog)
 def new_objective_dialog() -> None:
     objective_form(None)
 
 
-@st.dialog("Edit objective", width="large", on_dismiss=close_dialog)
+@st.dialog(_("Edit objective"), width="large", on_dismiss=close_dialog)
 def edit_objective_dialog(obj: dict) -> None:
     objective_form(obj)
 
@@ -277,43 +281,50 @@ def kr_form(obj: dict, kr: dict | None) -> None:
     owner_id = kr["owner_id"] if kr else obj["owner_id"]
     if obj["level"] != Level.INDIVIDUAL:
         owner_id = person_picker(
-            "Owner", f"{prefix}.owner", people_options, owner_id, allow_none=False
+            _("Owner"), f"{prefix}.owner", people_options, owner_id, allow_none=False
         )
     with st.form(f"{prefix}.form"):
-        title = st.text_input("Key result", kr["title"] if kr else "", key=f"{prefix}.title")
-        kinds = list(KIND_LABELS)
+        title = st.text_input(_("Key result"), kr["title"] if kr else "", key=f"{prefix}.title")
+        kinds = list(KR_KIND_LABELS)
         kind = st.selectbox(
-            "Kind",
+            _("Kind"),
             kinds,
-            format_func=KIND_LABELS.get,
+            format_func=kr_kind_label,
             key=f"{prefix}.kind",
             index=kinds.index(kr["kind"]) if kr else 0,
         )
         start_col, target_col, weight_col = st.columns(3)
-        start = start_col.text_input("Start", _text(kr, "start"), key=f"{prefix}.start")
-        target = target_col.text_input(
-            "Target / threshold", _text(kr, "target"), key=f"{prefix}.target"
+        start = start_col.text_input(
+            pgettext("key result value", "Start"), _text(kr, "start"), key=f"{prefix}.start"
         )
-        weight = weight_col.text_input("Weight", _text(kr, "weight") or "1", key=f"{prefix}.weight")
+        target = target_col.text_input(
+            _("Target / threshold"), _text(kr, "target"), key=f"{prefix}.target"
+        )
+        weight = weight_col.text_input(
+            _("Weight"), _text(kr, "weight") or "1", key=f"{prefix}.weight"
+        )
         unit_col, currency_col, label_col = st.columns(3)
         units = list(UNIT_LABELS)
         unit = unit_col.selectbox(
-            "Unit",
+            _("Unit"),
             units,
-            format_func=UNIT_LABELS.get,
+            format_func=unit_name,
             key=f"{prefix}.unit",
             index=units.index(kr["unit"]) if kr else 0,
         )
         currency = currency_col.text_input(
-            "Currency code", _text(kr, "currency_code"), key=f"{prefix}.currency", placeholder="VND"
+            _("Currency code"),
+            _text(kr, "currency_code"),
+            key=f"{prefix}.currency",
+            placeholder=CURRENCY_EXAMPLE,
         )
         unit_label = label_col.text_input(
-            "Unit label",
+            _("Unit label"),
             _text(kr, "unit_label"),
             key=f"{prefix}.unit_label",
-            placeholder="customers",
+            placeholder=_("customers"),
         )
-        submitted = st.form_submit_button("Save", type="primary")
+        submitted = st.form_submit_button(_("Save"), type="primary")
     if not submitted:
         return
     data = commands.KRInput(
@@ -321,9 +332,9 @@ def kr_form(obj: dict, kr: dict | None) -> None:
     )
     if kr is None:
         if store.write(commands.add_key_result, actor, obj["objective_id"], obj["version"], data):
-            done("Key result added.")
+            done(_("Key result added."))
     elif store.write(commands.update_key_result, actor, kr["kr_id"], kr["kr_version"], data):
-        done("Key result saved.")
+        done(_("Key result saved."))
 
 
 def _text(kr: dict | None, field: str) -> str:
@@ -333,7 +344,7 @@ def _text(kr: dict | None, field: str) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-@st.dialog("Key result", width="large", on_dismiss=close_dialog)
+@st.dialog(_("Key result"), width="large", on_dismiss=close_dialog)
 def kr_dialog(obj: dict, kr: dict | None = None) -> None:
     kr_form(obj, kr)
 
@@ -346,23 +357,23 @@ def state_actions(obj: dict) -> None:
     oid, version, state = obj["objective_id"], obj["version"], obj["state"]
     actions = {
         ObjectiveState.DRAFT: [
-            ("Publish", ObjectiveState.ACTIVE, "primary"),
-            ("Archive", ObjectiveState.ARCHIVED, "secondary"),
+            (_("Publish"), ObjectiveState.ACTIVE, "primary"),
+            (_("Archive"), ObjectiveState.ARCHIVED, "secondary"),
         ],
-        ObjectiveState.ACTIVE: [("Archive", ObjectiveState.ARCHIVED, "secondary")],
-        ObjectiveState.ARCHIVED: [("Restore as draft", ObjectiveState.DRAFT, "secondary")],
+        ObjectiveState.ACTIVE: [(_("Archive"), ObjectiveState.ARCHIVED, "secondary")],
+        ObjectiveState.ARCHIVED: [(_("Restore as draft"), ObjectiveState.DRAFT, "secondary")],
         ObjectiveState.CLOSED: [],
     }[ObjectiveState(state)]
     columns = st.columns(len(actions) + 3)
     columns[0].button(
-        "Edit",
+        _("Edit"),
         key=f"goals.edit.{oid}.{version}",
         icon=":material/edit:",
         on_click=open_dialog,
         args=("objective", obj),
     )
     columns[1].button(
-        "Add key result",
+        _("Add key result"),
         key=f"goals.addkr.{oid}.{version}",
         icon=":material/add:",
         on_click=open_dialog,
@@ -372,7 +383,7 @@ def state_actions(obj: dict) -> None:
         if column.button(label, key=f"goals.{target}.{oid}.{version}", type=kind) and store.write(
             commands.set_objective_state, actor, oid, version, target
         ):
-            done(f"“{obj['title']}” is now {target.value}.")
+            done(_(STATE_CHANGED[target]).format(title=obj["title"]))
     copy_control(obj, columns[-1])
 
 
@@ -384,14 +395,14 @@ def copy_control(obj: dict, column) -> None:
     }
     if not others:
         return
-    with column.popover("Copy to cycle", icon=":material/content_copy:"):
+    with column.popover(_("Copy to cycle"), icon=":material/content_copy:"):
         target = id_select(
-            "Cycle", f"goals.copy.{obj['objective_id']}", others, None, allow_none=False
+            _("Cycle"), f"goals.copy.{obj['objective_id']}", others, None, allow_none=False
         )
-        if st.button("Copy", key=f"goals.copy_go.{obj['objective_id']}") and store.write(
+        if st.button(_("Copy"), key=f"goals.copy_go.{obj['objective_id']}") and store.write(
             commands.copy_objective, actor, obj["objective_id"], target
         ):
-            done(f"Copied into {others[target]} as a draft.")
+            done(_("Copied into {cycle} as a draft.").format(cycle=others[target]))
 
 
 def objective_block(obj: dict, krs: pd.DataFrame) -> None:
@@ -400,27 +411,31 @@ def objective_block(obj: dict, krs: pd.DataFrame) -> None:
         with head:
             objective_header(SimpleNamespace(**obj))  # attribute access, without a Series
         with bar:
-            progress_bar(obj["progress"], "Progress ")
+            progress_bar(obj["progress"], _("Progress"))
         with badge:
             if obj["state"] == ObjectiveState.ACTIVE:
                 status_badge(obj["status"])
             else:
-                st.badge(obj["state"], color="gray")
+                st.badge(state_word(obj["state"]), color="gray")
         mine = krs[krs["objective_id"] == obj["objective_id"]]
         for kr in mine.to_dict("records"):
             text, edit = st.columns([9, 1], vertical_alignment="center")
             text.markdown(
-                f"• **{escape_markdown(kr['title'])}** — {kr_value_text(SimpleNamespace(**kr))} · "
-                f"{escape_markdown(kr['owner_name'])} · weight {kr['weight']:g}"
+                _("• **{title}** — {value} · {owner} · weight {weight}").format(
+                    title=escape_markdown(kr["title"]),
+                    value=kr_value_text(SimpleNamespace(**kr)),
+                    owner=escape_markdown(kr["owner_name"]),
+                    weight=format_decimal(kr["weight"]),
+                )
             )
             edit.button(
-                "Edit",
+                _("Edit"),
                 key=f"goals.editkr.{kr['kr_id']}.{kr['kr_version']}",
                 on_click=open_dialog,
                 args=("kr", obj, kr),
             )
         if mine.empty:
-            st.caption("No key results yet: add at least one before publishing.")
+            st.caption(_("No key results yet: add at least one before publishing."))
         if can_edit_objective(actor, obj["level"], obj["team_id"], obj["owner_id"]):
             state_actions(obj)
 
@@ -436,20 +451,27 @@ def show_open_dialog() -> None:
         dialogs[name](*records)
 
 
-st.title("Set goals")
+st.title(_("Set goals"))
 if cycle is None:
-    st.info("There is no cycle yet. An admin creates one in Admin → Cycles.")
+    st.info(_("There is no cycle yet. An admin creates one in Admin → Cycles."))
     st.stop()
 if cycle.state == "closed":
     st.warning(
-        f"{cycle.name} is closed: its OKRs can no longer change. Pick an open cycle in "
-        "the sidebar, or copy objectives from here into one."
+        _(
+            "{cycle} is closed: its OKRs can no longer change. Pick an open cycle in "
+            "the sidebar, or copy objectives from here into one."
+        ).format(cycle=cycle.name)
     )
-st.caption(f"{cycle.name} · you can set: {', '.join(allowed_levels())} objectives")
+st.caption(
+    _("{cycle} · you can set: {levels} objectives").format(
+        cycle=cycle.name,
+        levels=", ".join(level_label(level).lower() for level in allowed_levels()),
+    )
+)
 
 new_col, team_col, archived_col = st.columns([2, 3, 2], vertical_alignment="bottom")
 new_col.button(
-    "New objective",
+    _("New objective"),
     type="primary",
     icon=":material/add:",
     on_click=open_dialog,
@@ -460,13 +482,13 @@ team_filter = None
 if user.role in (Role.ADMIN, Role.EXECUTIVE, Role.LEAD) and team_choices():
     with team_col:
         team_filter = id_select(
-            "Show a team's objectives",
+            _("Show a team's objectives"),
             "goals.team",
             team_choices(),
             None,
-            none_label="Mine and my teams'",
+            none_label=_("Mine and my teams'"),
         )
-show_archived = archived_col.toggle("Show archived", key="goals.archived")
+show_archived = archived_col.toggle(_("Show archived"), key="goals.archived")
 
 page_key = f"goals.page.{team_filter}.{show_archived}"
 offset = (st.session_state.get(page_key, 1) - 1) * PER_PAGE
@@ -479,11 +501,17 @@ if objectives.empty and total:  # the page ran past the end (fewer objectives no
 show_open_dialog()
 if objectives.empty:
     st.info(
-        "Nothing here yet. **New objective** starts one: a title, how it aligns, and a few "
-        "measurable key results."
+        _(
+            "Nothing here yet. **New objective** starts one: a title, how it aligns, and a few "
+            "measurable key results."
+        )
     )
 for record in objectives.to_dict("records"):
     objective_block(record, key_results)
 if total > PER_PAGE:
     st.pagination(-(-total // PER_PAGE), key=page_key)
-    st.caption(f"{total:,} objectives, {PER_PAGE} a page.")
+    st.caption(
+        ngettext(
+            "{count} objective, {per_page} a page.", "{count} objectives, {per_page} a page.", total
+        ).format(count=format_decimal(total, 0), per_page=PER_PAGE)
+    )

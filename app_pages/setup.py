@@ -4,7 +4,9 @@ import logging
 
 import streamlit as st
 
+from core.enums import role_label
 from core.errors import DomainError
+from core.i18n import _
 from db import commands
 from db.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from shell import store
@@ -14,21 +16,21 @@ DONE_KEY = "setup.done"
 
 def create_admin_form() -> None:
     with st.form("setup.admin"):
-        st.subheader("Create the first admin account")
-        username = st.text_input("Username", key="setup.username", placeholder="e.g. admin")
-        display_name = st.text_input("Full name", key="setup.display_name")
-        email = st.text_input("Email (optional)", key="setup.email")
+        st.subheader(_("Create the first admin account"))
+        username = st.text_input(_("Username"), key="setup.username", placeholder=_("e.g. admin"))
+        display_name = st.text_input(_("Full name"), key="setup.display_name")
+        email = st.text_input(_("Email (optional)"), key="setup.email")
         password = st.text_input(
-            "Password",
+            _("Password"),
             type="password",
             key="setup.password",
-            help="At least 10 characters, at most 72 bytes.",
+            help=_("At least 10 characters, at most 72 bytes."),
         )
-        repeat = st.text_input("Repeat password", type="password", key="setup.repeat")
-        if not st.form_submit_button("Create admin", type="primary"):
+        repeat = st.text_input(_("Repeat password"), type="password", key="setup.repeat")
+        if not st.form_submit_button(_("Create admin"), type="primary"):
             return
     if password != repeat:
-        st.error("The two passwords differ.")
+        st.error(_("The two passwords differ."))
         return
     data = commands.UserInput(username, display_name, email or None, password=password)
     if store.write(commands.create_first_admin, data):
@@ -37,14 +39,16 @@ def create_admin_form() -> None:
 
 
 def demo_loader() -> None:
-    st.subheader("…or explore with a demo organisation")
+    st.subheader(_("…or explore with a demo organisation"))
     st.write(
-        "50 people in 6 teams, two cycles of OKRs with check-ins and kudos. "
-        "One sign-in per role is created; you can add real people later."
+        _(
+            "50 people in 6 teams, two cycles of OKRs with check-ins and kudos. "
+            "One sign-in per role is created; you can add real people later."
+        )
     )
-    if not st.button("Load the demo organisation", key="setup.demo"):
+    if not st.button(_("Load the demo organisation"), key="setup.demo"):
         return
-    bar = st.progress(0.0, text="Creating the demo organisation…")
+    bar = st.progress(0.0, text=_("Creating the demo organisation…"))
     try:
         load_demo(
             store.database().engine,
@@ -56,7 +60,7 @@ def demo_loader() -> None:
         return
     except Exception:
         logging.getLogger("okr").exception("loading the demo failed")
-        st.error("The demo could not be loaded. Reload and try again.")
+        st.error(_("The demo could not be loaded. Reload and try again."))
         return
     st.session_state[DONE_KEY] = "demo"
     st.rerun()
@@ -64,26 +68,26 @@ def demo_loader() -> None:
 
 def finished(kind: str) -> None:
     if kind == "demo":
-        st.success("The demo organisation is ready. Sign in with one of these accounts:")
+        st.success(_("The demo organisation is ready. Sign in with one of these accounts:"))
         st.table(
             {
-                "username": list(DEMO_LOGINS),
-                "role": list(DEMO_LOGINS.values()),
-                "password": [DEMO_PASSWORD] * len(DEMO_LOGINS),
+                _("Username"): list(DEMO_LOGINS),
+                _("Role"): [role_label(role) for role in DEMO_LOGINS.values()],
+                _("Password"): [DEMO_PASSWORD] * len(DEMO_LOGINS),
             }
         )
     else:
-        st.success("Your admin account is ready.")
-    if st.button("Continue to sign in", type="primary", key="setup.continue"):
+        st.success(_("Your admin account is ready."))
+    if st.button(_("Continue to sign in"), type="primary", key="setup.continue"):
         del st.session_state[DONE_KEY]
         st.rerun()
 
 
-st.title("Welcome to OKR Tracker")
+st.title(_("Welcome to OKR Tracker"))
 if st.session_state.get(DONE_KEY):
     finished(st.session_state[DONE_KEY])
 else:
-    st.write("The database is empty. Set up your organisation to begin.")
+    st.write(_("The database is empty. Set up your organisation to begin."))
     left, right = st.columns(2, gap="large")
     with left:
         create_admin_form()

@@ -13,13 +13,18 @@ import streamlit as st
 from components.okr_view import BADGE_COLORS, STATUS_ICONS, _escape
 from core.enums import Status
 from core.formatting import format_age
+from core.i18n import N_, _, format_decimal, ngettext
 from core.progress import format_progress, mean_progress
 from core.status import STATUS_LABELS
 
 SHOWN_CHILDREN = 20  # aligned objectives listed under a node before "Show more"
-LEVEL_NAMES = {"company": "Company", "team": "Team", "individual": "Individual"}
+LEVEL_NAMES = {"company": N_("Company"), "team": N_("Team"), "individual": N_("Individual")}
 
 Loader = Callable[[int], pd.DataFrame]
+
+
+def _count(value) -> str:
+    return format_decimal(int(value), 0)
 
 
 def _progress(value) -> str:
@@ -29,9 +34,9 @@ def _progress(value) -> str:
 def status_text(status) -> str:
     """The status as coloured Markdown text, e.g. ":orange[At risk]" (never colour alone)."""
     if status is None or pd.isna(status):
-        return ":gray[no key results]"
+        return ":gray[{text}]".format(text=_("no key results"))
     status = Status(status)
-    return f":{BADGE_COLORS[status]}[{STATUS_LABELS[status]}]"
+    return f":{BADGE_COLORS[status]}[{_(STATUS_LABELS[status])}]"
 
 
 def node_label(node, show_parent: bool = False) -> str:
@@ -43,11 +48,13 @@ def node_label(node, show_parent: bool = False) -> str:
     if node.level == "individual":  # whose it is; team and company ones speak for a team
         parts.append(_escape(node.owner_name))
     if node.children:
-        parts.append(f"{int(node.children)} aligned")
+        parts.append(_("{count} aligned").format(count=_count(node.children)))
     if show_parent and node.level != "company":
         parent = node.parent_title
         parts.append(
-            f"→ {_escape(parent)}" if isinstance(parent, str) else ":orange[→ not aligned]"
+            f"→ {_escape(parent)}"
+            if isinstance(parent, str)
+            else ":orange[→ {text}]".format(text=_("not aligned"))
         )
     return " · ".join(parts)
 
@@ -63,9 +70,10 @@ def kr_lines(krs: pd.DataFrame) -> str:
     lines = []
     for kr in krs.itertuples(index=False):
         days = None if pd.isna(kr.days_since_update) else int(kr.days_since_update)
+        updated = _("updated {age}").format(age=format_age(days))
         lines.append(
             f"- {_escape(kr.title)} — **{_progress(kr.progress)}** · {status_text(kr.status)} · "
-            f"{_escape(kr.owner_name)} · updated {format_age(days)}"
+            f"{_escape(kr.owner_name)} · {updated}"
         )
     return "\n".join(lines)
 
@@ -89,27 +97,30 @@ def objective_node(
 def node_detail(node, path: str, load_children: Loader, load_krs: Loader, show_parent) -> None:
     objective_id = int(node.objective_id)
     kids = load_children(objective_id) if node.children else None
-    about = [LEVEL_NAMES.get(node.level, node.level), _escape(node.owner_name)]
+    about = [_(LEVEL_NAMES.get(node.level, node.level)), _escape(node.owner_name)]
     if isinstance(node.team, str):
         about.insert(1, _escape(node.team))
     if show_parent or isinstance(node.parent_title, str):
         parent = node.parent_title
         about.append(
-            f"aligned to “{_escape(parent)}”" if isinstance(parent, str) else "not aligned"
+            _("aligned to “{title}”").format(title=_escape(parent))
+            if isinstance(parent, str)
+            else _("not aligned")
         )
     st.caption(" · ".join(about))
-    summary = f"Own progress **{_progress(node.progress)}**"
+    own = _("Own progress **{progress}**").format(progress=_progress(node.progress))
     if kids is not None and len(kids):
-        summary += (
-            f" · {len(kids)} aligned objective{'s' if len(kids) != 1 else ''}, mean progress "
-            f"**{_progress(mean_progress(kids['progress']))}**"
-        )
+        others = ngettext(
+            "{count} aligned objective, mean progress **{progress}**",
+            "{count} aligned objectives, mean progress **{progress}**",
+            len(kids),
+        ).format(count=_count(len(kids)), progress=_progress(mean_progress(kids["progress"])))
     else:
-        summary += " · no objectives aligned to it yet"
-    st.markdown(summary)
+        others = _("no objectives aligned to it yet")
+    st.markdown(f"{own} · {others}")
     krs = load_krs(objective_id)
     if krs.empty:
-        st.caption("No key results yet.")
+        st.caption(_("No key results yet."))
     else:
         st.markdown(kr_lines(krs))
     if kids is None or kids.empty:
@@ -120,7 +131,9 @@ def node_detail(node, path: str, load_children: Loader, load_krs: Loader, show_p
         objective_node(child, f"{path}-{int(child.objective_id)}", load_children, load_krs)
     if len(kids) > shown:
         st.button(
-            f"Show {min(SHOWN_CHILDREN, len(kids) - shown)} more of {len(kids) - shown}",
+            _("Show {count} more of {rest}").format(
+                count=_count(min(SHOWN_CHILDREN, len(kids) - shown)), rest=_count(len(kids) - shown)
+            ),
             key=f"align.more_button.{path}",
             on_click=lambda: st.session_state.update({more_key: shown + SHOWN_CHILDREN}),
             icon=":material/expand_more:",
@@ -131,10 +144,16 @@ def node_detail(node, path: str, load_children: Loader, load_krs: Loader, show_p
 def group_label(name: str, objectives: int, aligned: int) -> str:
     """A team in the tree: its objectives and how many are aligned to a company objective."""
     if not objectives:
-        return f"**{_escape(name)}** · no published objectives"
+        return _("**{name}** · no published objectives").format(name=_escape(name))
     share = format_progress(aligned / objectives)
     orphans = objectives - aligned
-    text = f"**{_escape(name)}** · {objectives:,} objectives · {share} aligned"
+    text = ngettext(
+        "**{name}** · {count} objective · {share} aligned",
+        "**{name}** · {count} objectives · {share} aligned",
+        objectives,
+    ).format(name=_escape(name), count=_count(objectives), share=share)
     if orphans:
-        text += f" · :orange[{orphans:,} not aligned]"
+        text += " · :orange[{text}]".format(
+            text=_("{count} not aligned").format(count=_count(orphans))
+        )
     return text

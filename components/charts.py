@@ -6,11 +6,19 @@ from datetime import date, datetime, time
 
 import altair as alt
 import pandas as pd
+from babel import numbers
 
+from core import i18n
 from core.enums import KRKind
+from core.i18n import N_, _
 from core.scoring import ZONE_COLORS, ZONE_LABELS, Zone, zone
 
 CONFIDENCE_SCALE = alt.Scale(domain=[0, 5, 10], range=["#b91c1c", "#d97706", "#15803d"])
+
+
+def _fixed(value: float, decimals: int) -> str:
+    """A number with exactly ``decimals`` places, in the current language (0.25 / 0,25)."""
+    return numbers.format_decimal(value, format="0." + "0" * decimals, locale=i18n.locale())
 
 
 def pace_line(
@@ -36,7 +44,7 @@ def checkin_history_chart(history: pd.DataFrame, pace: pd.DataFrame, unit_title:
         .encode(
             x=alt.X("at:T", title=None),
             y=alt.Y("value:Q", title=unit_title),
-            tooltip=[alt.Tooltip("value:Q", title="expected")],
+            tooltip=[alt.Tooltip("value:Q", title=_("expected"))],
         )
     )
     actual_line = alt.Chart(history).mark_line(color="#2563eb").encode(x="at:T", y="value:Q")
@@ -46,13 +54,13 @@ def checkin_history_chart(history: pd.DataFrame, pace: pd.DataFrame, unit_title:
         .encode(
             x="at:T",
             y="value:Q",
-            color=alt.Color("confidence:Q", scale=CONFIDENCE_SCALE, title="Confidence"),
+            color=alt.Color("confidence:Q", scale=CONFIDENCE_SCALE, title=_("Confidence")),
             tooltip=[
-                alt.Tooltip("at:T", title="when", format="%d %b %Y %H:%M"),
-                alt.Tooltip("value:Q", title="value", format=",.2f"),
-                alt.Tooltip("confidence:Q", title="confidence"),
-                alt.Tooltip("author:N", title="by"),
-                alt.Tooltip("note:N", title="note"),
+                alt.Tooltip("at:T", title=_("when"), format="%d %b %Y %H:%M"),
+                alt.Tooltip("value:Q", title=_("value"), format=",.2f"),
+                alt.Tooltip("confidence:Q", title=_("confidence")),
+                alt.Tooltip("author:N", title=_("by")),
+                alt.Tooltip("note:N", title=_("note")),
             ],
         )
     )
@@ -63,15 +71,30 @@ def checkin_history_chart(history: pd.DataFrame, pace: pd.DataFrame, unit_title:
 
 ZONE_ORDER = [zone.value for zone in Zone]
 ZONE_SCALE = alt.Scale(domain=ZONE_ORDER, range=[ZONE_COLORS[zone] for zone in Zone])
-ZONE_LEGEND_LABELS = {zone.value: ZONE_LABELS[zone] for zone in Zone}
-_ZONE_LEGEND = alt.Legend(
-    title="Zone",
-    orient="bottom",
-    labelExpr=" : ".join(
-        f"datum.value == '{zone}' ? '{label}'" for zone, label in ZONE_LEGEND_LABELS.items()
+
+
+def zone_legend_labels() -> dict[str, str]:
+    """Each zone's label in the current language (core.scoring.ZONE_LABELS), by zone value."""
+    return {zone.value: _(ZONE_LABELS[zone]) for zone in Zone}
+
+
+def _js_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _zone_legend() -> alt.Legend:
+    """The zone legend, its labels in the current language (built per chart, not at import)."""
+    return alt.Legend(
+        title=_("Zone"),
+        orient="bottom",
+        labelExpr=" : ".join(
+            f"datum.value == '{zone}' ? {_js_string(label)}"
+            for zone, label in zone_legend_labels().items()
+        )
+        + " : datum.value",
     )
-    + " : datum.value",
-)
+
+
 # 0.7 is success for an aspirational OKR: drawn as a dashed rule on score charts.
 SUCCESS_SCORE = 0.7
 
@@ -79,7 +102,7 @@ SUCCESS_SCORE = 0.7
 def _zones_long(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """red/yellow/green count columns → one row per key and zone (with the zone's label)."""
     long = frame.melt(id_vars=keys, value_vars=ZONE_ORDER, var_name="zone", value_name="count")
-    long["zone_label"] = long["zone"].map(ZONE_LEGEND_LABELS)
+    long["zone_label"] = long["zone"].map(zone_legend_labels())
     return long
 
 
@@ -92,14 +115,14 @@ def zone_distribution_chart(zones: pd.DataFrame) -> alt.Chart:
             title=None,
             axis=alt.Axis(labelAngle=0, labelLimit=240),
         ),
-        y=alt.Y("objectives:Q", title="Objectives"),
+        y=alt.Y("objectives:Q", title=_("Objectives")),
     )
     bars = base.mark_bar().encode(
         color=alt.Color("zone:N", scale=ZONE_SCALE, legend=None),
         tooltip=[
-            alt.Tooltip("label:N", title="zone"),
-            alt.Tooltip("objectives:Q", title="objectives"),
-            alt.Tooltip("share:Q", title="share", format=".0%"),
+            alt.Tooltip("label:N", title=_("zone")),
+            alt.Tooltip("objectives:Q", title=_("objectives")),
+            alt.Tooltip("share:Q", title=_("share"), format=".0%"),
         ],
     )
     labels = base.mark_text(dy=-8, fontSize=13).encode(text=alt.Text("objectives:Q"))
@@ -111,7 +134,7 @@ def team_zone_chart(teams: pd.DataFrame) -> alt.Chart:
     (db.queries.review.team_scores), with the mean score in the tooltip."""
     labelled = teams.assign(
         label=[
-            f"{team} · {'—' if pd.isna(mean) else f'{mean:.2f}'}"
+            f"{team} · {'—' if pd.isna(mean) else _fixed(mean, 2)}"
             for team, mean in zip(teams["team"], teams["mean_score"], strict=True)
         ]
     )
@@ -123,19 +146,19 @@ def team_zone_chart(teams: pd.DataFrame) -> alt.Chart:
             y=alt.Y(
                 "label:N",
                 sort=list(labelled["label"]),
-                title="Team · mean score",
+                title=_("Team · mean score"),
                 axis=alt.Axis(labelLimit=300),
             ),
-            x=alt.X("count:Q", stack="normalize", title="Share of scored objectives",
+            x=alt.X("count:Q", stack="normalize", title=_("Share of scored objectives"),
                     axis=alt.Axis(format="%")),
-            color=alt.Color("zone:N", scale=ZONE_SCALE, legend=_ZONE_LEGEND),
+            color=alt.Color("zone:N", scale=ZONE_SCALE, legend=_zone_legend()),
             order=alt.Order("zone_rank:Q"),
             tooltip=[
-                alt.Tooltip("team:N", title="team"),
-                alt.Tooltip("zone_label:N", title="zone"),
-                alt.Tooltip("count:Q", title="objectives"),
-                alt.Tooltip("scored:Q", title="scored objectives"),
-                alt.Tooltip("mean_score:Q", title="mean score", format=".2f"),
+                alt.Tooltip("team:N", title=_("team")),
+                alt.Tooltip("zone_label:N", title=_("zone")),
+                alt.Tooltip("count:Q", title=_("objectives")),
+                alt.Tooltip("scored:Q", title=_("scored objectives")),
+                alt.Tooltip("mean_score:Q", title=_("mean score"), format=".2f"),
             ],
         )
         .transform_calculate(zone_rank=f"indexof({ZONE_ORDER!r}, datum.zone)")
@@ -153,20 +176,20 @@ def cycle_zone_chart(comparison: pd.DataFrame) -> alt.LayerChart:
         .encode(
             x=alt.X("cycle:N", sort=list(comparison["cycle"]), title=None,
                     axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("count:Q", stack="normalize", title="Share", axis=alt.Axis(format="%")),
-            color=alt.Color("zone:N", scale=ZONE_SCALE, legend=_ZONE_LEGEND),
+            y=alt.Y("count:Q", stack="normalize", title=_("Share"), axis=alt.Axis(format="%")),
+            color=alt.Color("zone:N", scale=ZONE_SCALE, legend=_zone_legend()),
             order=alt.Order("zone_rank:Q"),
             tooltip=[
-                alt.Tooltip("cycle:N", title="cycle"),
-                alt.Tooltip("zone_label:N", title="zone"),
-                alt.Tooltip("count:Q", title="objectives"),
-                alt.Tooltip("scored:Q", title="scored objectives"),
+                alt.Tooltip("cycle:N", title=_("cycle")),
+                alt.Tooltip("zone_label:N", title=_("zone")),
+                alt.Tooltip("count:Q", title=_("objectives")),
+                alt.Tooltip("scored:Q", title=_("scored objectives")),
             ],
         )
         .transform_calculate(zone_rank=f"indexof({ZONE_ORDER!r}, datum.zone)")
     )  # fmt: skip
     # A layer, like mean_score_chart beside it: Streamlit then keeps the title in view.
-    title = alt.TitleParams("Zone shares", subtitle="of the scored objectives, per cycle")
+    title = alt.TitleParams(_("Zone shares"), subtitle=_("of the scored objectives, per cycle"))
     return alt.layer(bars).properties(height=340, title=title)
 
 
@@ -174,7 +197,7 @@ def _success_rule() -> alt.Chart:
     return (
         alt.Chart(pd.DataFrame({"score": [SUCCESS_SCORE]}))
         .mark_rule(strokeDash=[6, 4], color="#374151")
-        .encode(y="score:Q", tooltip=[alt.Tooltip("score:Q", title="success from")])
+        .encode(y="score:Q", tooltip=[alt.Tooltip("score:Q", title=_("success from"))])
     )
 
 
@@ -182,28 +205,32 @@ def mean_score_chart(
     frame: pd.DataFrame,
     x: str = "cycle",
     score: str = "mean_score",
-    title: str = "Mean objective score",
+    title: str | None = None,
 ) -> alt.Chart:
     """Mean score per cycle (oldest first) as bars coloured by their zone, against the 0.7
-    success line; cycles without a score are left out."""
+    success line; cycles without a score are left out. ``title``: already translated
+    (default: "Mean objective score")."""
     scored = frame[frame[score].notna()].copy()
     # Coloured by the value shown (2 decimals): a mean of 0.3996 reads 0.40 and is yellow.
     scored["zone"] = [zone(round(value, 2)).value for value in scored[score]]
-    scored["zone_label"] = scored["zone"].map(ZONE_LEGEND_LABELS)
+    scored["zone_label"] = scored["zone"].map(zone_legend_labels())
     base = alt.Chart(scored).encode(
         x=alt.X(f"{x}:N", sort=list(scored[x]), title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y(f"{score}:Q", title="Mean score", scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y(f"{score}:Q", title=_("Mean score"), scale=alt.Scale(domain=[0, 1])),
     )
     bars = base.mark_bar(size=56).encode(
         color=alt.Color("zone:N", scale=ZONE_SCALE, legend=None),
         tooltip=[
-            alt.Tooltip(f"{x}:N", title="cycle"),
-            alt.Tooltip(f"{score}:Q", title="mean score", format=".2f"),
-            alt.Tooltip("zone_label:N", title="zone"),
+            alt.Tooltip(f"{x}:N", title=_("cycle")),
+            alt.Tooltip(f"{score}:Q", title=_("mean score"), format=".2f"),
+            alt.Tooltip("zone_label:N", title=_("zone")),
         ],
     )
     labels = base.mark_text(dy=-8).encode(text=alt.Text(f"{score}:Q", format=".2f"))
-    title = alt.TitleParams(title, subtitle="dashed line: 0.7, success for an aspirational OKR")
+    title = alt.TitleParams(
+        _("Mean objective score") if title is None else title,
+        subtitle=_("dashed line: 0.7, success for an aspirational OKR"),
+    )
     return (bars + labels + _success_rule()).properties(height=280, title=title)
 
 
@@ -212,14 +239,14 @@ def discipline_chart(cycles: pd.DataFrame) -> alt.Chart:
     known = cycles[cycles["consistency"].notna()]
     base = alt.Chart(known).encode(
         x=alt.X("cycle:N", sort=list(known["cycle"]), title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("consistency:Q", title="Weeks with a check-in",
+        y=alt.Y("consistency:Q", title=_("Weeks with a check-in"),
                 scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
     )  # fmt: skip
     bars = base.mark_bar(color="#2563eb", size=56).encode(
         tooltip=[
-            alt.Tooltip("cycle:N", title="cycle"),
-            alt.Tooltip("consistency:Q", title="weeks with a check-in", format=".0%"),
-            alt.Tooltip("krs:Q", title="key results"),
+            alt.Tooltip("cycle:N", title=_("cycle")),
+            alt.Tooltip("consistency:Q", title=_("weeks with a check-in"), format=".0%"),
+            alt.Tooltip("krs:Q", title=_("key results")),
         ]
     )
     labels = base.mark_text(dy=-8).encode(text=alt.Text("consistency:Q", format=".0%"))
@@ -230,17 +257,17 @@ def confidence_history_chart(history: pd.DataFrame) -> alt.Chart:
     """Confidence (0–10) at each check-in, one line per key result (people.confidence_history)."""
     base = alt.Chart(history).encode(
         x=alt.X("at:T", title=None),
-        y=alt.Y("confidence:Q", title="Confidence", scale=alt.Scale(domain=[0, 10])),
-        color=alt.Color("kr:N", title="Key result",
+        y=alt.Y("confidence:Q", title=_("Confidence"), scale=alt.Scale(domain=[0, 10])),
+        color=alt.Color("kr:N", title=_("Key result"),
                         legend=alt.Legend(orient="bottom", columns=1, labelLimit=600)),
     )  # fmt: skip
     lines = base.mark_line(interpolate="step-after", opacity=0.8)
     points = base.mark_circle(size=50, opacity=1).encode(
         tooltip=[
-            alt.Tooltip("at:T", title="when", format="%d %b %Y"),
-            alt.Tooltip("kr:N", title="key result"),
-            alt.Tooltip("confidence:Q", title="confidence"),
-            alt.Tooltip("note:N", title="note"),
+            alt.Tooltip("at:T", title=_("when"), format="%d %b %Y"),
+            alt.Tooltip("kr:N", title=_("key result")),
+            alt.Tooltip("confidence:Q", title=_("confidence")),
+            alt.Tooltip("note:N", title=_("note")),
         ]
     )
     # Streamlit fits legend and axes into the height: one legend line per KR on top of the plot.
@@ -250,9 +277,16 @@ def confidence_history_chart(history: pd.DataFrame) -> alt.Chart:
 # --- recognition (Leaderboard) -----------------------------------------------------------------
 
 PODIUM_COLORS = {1: "#C9A227", 2: "#8E9AAF", 3: "#B87333"}  # gold, silver, bronze
-_PLACES = {1: "1st", 2: "2nd", 3: "3rd"}
+_PLACES = {1: N_("1st"), 2: N_("2nd"), 3: N_("3rd")}
 BAR_COLOR, YOU_COLOR = "#2563eb", "#f59e0b"
 _POINTS_LABEL = "(datum.value > 0 ? '+' : '') + format(datum.value * 100, 'd')"
+
+
+def _place(rank: int) -> str:
+    """A podium place as people say it: "1st", "2nd", "3rd", "4th"."""
+    if rank in _PLACES:
+        return _(_PLACES[rank])
+    return _("{rank}th").format(rank=rank)
 
 
 def _unique_entries(labels: list[str]) -> list[str]:
@@ -282,7 +316,7 @@ def podium_chart(top: pd.DataFrame) -> alt.Chart:
             "rank": [int(r) for r in rows["rank"]],
         }
     )
-    data["place"] = [_PLACES.get(r, f"{r}th") for r in data["rank"]]
+    data["place"] = [_place(r) for r in data["rank"]]
     data["height"] = [max(4 - r, 0.6) for r in data["rank"]]
     data["middle"] = data["height"] / 2
     x = alt.X("slot:O", axis=None, scale=alt.Scale(domain=[0, 1, 2], paddingInner=0.12))
@@ -296,9 +330,9 @@ def podium_chart(top: pd.DataFrame) -> alt.Chart:
             legend=None,
         ),
         tooltip=[
-            alt.Tooltip("place:N", title="place"),
-            alt.Tooltip("name:N", title="name"),
-            alt.Tooltip("label:N", title="value"),
+            alt.Tooltip("place:N", title=_("place")),
+            alt.Tooltip("name:N", title=_("name")),
+            alt.Tooltip("label:N", title=_("value")),
         ],
     )
     names = base.mark_text(dy=-30, fontSize=14, fontWeight="bold", limit=280).encode(
@@ -355,7 +389,7 @@ def leaderboard_bar_chart(
             scale=alt.Scale(domain=["others", "you"], range=[BAR_COLOR, YOU_COLOR]),
             legend=None,
         ),
-        tooltip=[alt.Tooltip("name:N", title="name"), alt.Tooltip("label:N", title=value_title)],
+        tooltip=[alt.Tooltip("name:N", title=_("name")), alt.Tooltip("label:N", title=value_title)],
     )
     labels = base.mark_text(align="left", dx=4).encode(text="label:N")
     return (bars + labels).properties(height=alt.Step(28))
@@ -366,11 +400,11 @@ def leaderboard_bar_chart(
 ROW_HEIGHT = 26  # px per row of a per-team chart: long team lists stay readable
 LABEL_LIMIT = 260  # px of a team or objective name before it is cut with "…"
 PROGRESS_SCALE = alt.Scale(domain=[0, 1], range=["#f1f5f9", "#0f766e"])
-FRESHNESS_COLORS = {  # by the time since a KR's last check-in
-    "within 7 days": "#1B7F3B",
-    "8–13 days ago": "#B45309",
-    "14+ days ago": "#6B5B95",
-    "never": "#9CA3AF",
+FRESHNESS_COLORS = {  # by the time since a KR's last check-in (English labels: _() them)
+    N_("within 7 days"): "#1B7F3B",
+    N_("8–13 days ago"): "#B45309",
+    N_("14+ days ago"): "#6B5B95",
+    N_("never"): "#9CA3AF",
 }
 
 
@@ -403,14 +437,14 @@ def team_week_heatmap(frame: pd.DataFrame, order: list[str]) -> alt.Chart:
         color=alt.Color(
             "progress:Q",
             scale=PROGRESS_SCALE,
-            title="Mean KR progress",
+            title=_("Mean KR progress"),
             legend=alt.Legend(format=".0%", orient="bottom"),
         ),
         tooltip=[
-            alt.Tooltip("unit:N", title="team"),
-            alt.Tooltip("label:N", title="week"),
-            alt.Tooltip("progress:Q", title="mean KR progress", format=".0%"),
-            alt.Tooltip("krs:Q", title="key results"),
+            alt.Tooltip("unit:N", title=_("team")),
+            alt.Tooltip("label:N", title=_("week")),
+            alt.Tooltip("progress:Q", title=_("mean KR progress"), format=".0%"),
+            alt.Tooltip("krs:Q", title=_("key results")),
         ],
     )
     text = base.mark_text(fontSize=11).encode(
@@ -427,10 +461,13 @@ def status_distribution_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("krs:Q", title="Key results"),
+            x=alt.X("krs:Q", title=_("Key results")),
             y=alt.Y("status:N", title=None, sort=order, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             color=alt.Color("color:N", scale=None, legend=None),
-            tooltip=[alt.Tooltip("status:N"), alt.Tooltip("krs:Q", title="key results")],
+            tooltip=[
+                alt.Tooltip("status:N", title=_("status")),
+                alt.Tooltip("krs:Q", title=_("key results")),
+            ],
         )
         .properties(height=_rows_height(len(order)), autosize=ROWS_AUTOSIZE)
     )
@@ -438,28 +475,32 @@ def status_distribution_chart(frame: pd.DataFrame) -> alt.Chart:
 
 def freshness_chart(frame: pd.DataFrame, order: list[str]) -> alt.Chart:
     """Share of each team's KRs by time since their last check-in (stacked to 100 %):
-    columns unit, freshness (label), krs."""
-    labels = list(FRESHNESS_COLORS)
+    columns unit, freshness (an English label of FRESHNESS_COLORS, shown translated), krs."""
+    labels = [_(label) for label in FRESHNESS_COLORS]
+    shown = frame.assign(freshness=[_(label) for label in frame["freshness"]])
     return (
-        alt.Chart(frame)
+        alt.Chart(shown)
         .mark_bar()
         .encode(
             x=alt.X(
-                "krs:Q", stack="normalize", title="Share of key results", axis=alt.Axis(format="%")
+                "krs:Q",
+                stack="normalize",
+                title=_("Share of key results"),
+                axis=alt.Axis(format="%"),
             ),
             y=alt.Y("unit:N", title=None, sort=order, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             color=alt.Color(
                 "freshness:N",
-                title="Last check-in",
+                title=_("Last check-in"),
                 sort=labels,
                 scale=alt.Scale(domain=labels, range=list(FRESHNESS_COLORS.values())),
                 legend=alt.Legend(orient="bottom", columns=2, labelLimit=160),
             ),
             order=alt.Order("rank:Q"),
             tooltip=[
-                alt.Tooltip("unit:N", title="team"),
-                alt.Tooltip("freshness:N", title="last check-in"),
-                alt.Tooltip("krs:Q", title="key results"),
+                alt.Tooltip("unit:N", title=_("team")),
+                alt.Tooltip("freshness:N", title=_("last check-in")),
+                alt.Tooltip("krs:Q", title=_("key results")),
             ],
         )
         .transform_calculate(rank=f"indexof({labels!r}, datum.freshness)")
@@ -488,9 +529,9 @@ def cycle_comparison_chart(frame: pd.DataFrame) -> alt.Chart:
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("cycle:N"),
-                alt.Tooltip("measure:N"),
-                alt.Tooltip("value:Q", format=".0%"),
+                alt.Tooltip("cycle:N", title=_("cycle")),
+                alt.Tooltip("measure:N", title=_("measure")),
+                alt.Tooltip("value:Q", title=_("value"), format=".0%"),
             ],
         )
         .properties(height=260)
@@ -510,7 +551,7 @@ def progress_over_time_chart(
     expected = (
         alt.Chart(pace.rename(columns={"expected": "value"}))
         .mark_line(strokeDash=[6, 4], color="#6b7280")
-        .encode(x=x, y=y, tooltip=[alt.Tooltip("value:Q", title="expected", format=".0%")])
+        .encode(x=x, y=y, tooltip=[alt.Tooltip("value:Q", title=_("expected"), format=".0%")])
     )
     actual = (
         alt.Chart(weekly.rename(columns={"progress": "value"}))
@@ -519,8 +560,8 @@ def progress_over_time_chart(
             x=x,
             y=y,
             tooltip=[
-                alt.Tooltip("at:T", title="week to", format="%d %b"),
-                alt.Tooltip("value:Q", title="progress", format=".0%"),
+                alt.Tooltip("at:T", title=_("week to"), format="%d %b"),
+                alt.Tooltip("value:Q", title=_("progress"), format=".0%"),
             ],
         )
     )
@@ -539,9 +580,9 @@ def progress_over_time_chart(
                 x=x,
                 y=y,
                 tooltip=[
-                    alt.Tooltip("value:Q", title="forecast", format=".0%"),
-                    alt.Tooltip("low:Q", title="likely from", format=".0%"),
-                    alt.Tooltip("high:Q", title="likely to", format=".0%"),
+                    alt.Tooltip("value:Q", title=_("forecast"), format=".0%"),
+                    alt.Tooltip("low:Q", title=_("likely from"), format=".0%"),
+                    alt.Tooltip("high:Q", title=_("likely to"), format=".0%"),
                 ],
             )
         )
@@ -561,11 +602,11 @@ def forecast_chart(frame: pd.DataFrame) -> alt.Chart:
             x=alt.X("progress:Q", title=None, scale=x_scale, axis=alt.Axis(format="%"), stack=None),
             y=y,
             tooltip=[
-                alt.Tooltip("name:N", title="objective"),
-                alt.Tooltip("progress:Q", title="progress", format=".0%"),
-                alt.Tooltip("forecast:Q", title="forecast", format=".0%"),
-                alt.Tooltip("low:Q", title="likely from", format=".0%"),
-                alt.Tooltip("high:Q", title="likely to", format=".0%"),
+                alt.Tooltip("name:N", title=_("objective")),
+                alt.Tooltip("progress:Q", title=_("progress"), format=".0%"),
+                alt.Tooltip("forecast:Q", title=_("forecast"), format=".0%"),
+                alt.Tooltip("low:Q", title=_("likely from"), format=".0%"),
+                alt.Tooltip("high:Q", title=_("likely to"), format=".0%"),
             ],
         )
     )
@@ -594,16 +635,16 @@ def alignment_share_chart(frame: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X(
                 "share:Q",
-                title="Aligned to a company objective",
+                title=_("Aligned to a company objective"),
                 scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%"),
             ),
             y=alt.Y("unit:N", title=None, sort=order, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             tooltip=[
-                alt.Tooltip("unit:N", title="team"),
-                alt.Tooltip("share:Q", title="aligned", format=".0%"),
-                alt.Tooltip("objectives:Q", title="objectives"),
-                alt.Tooltip("orphans:Q", title="not aligned"),
+                alt.Tooltip("unit:N", title=_("team")),
+                alt.Tooltip("share:Q", title=_("aligned"), format=".0%"),
+                alt.Tooltip("objectives:Q", title=_("objectives")),
+                alt.Tooltip("orphans:Q", title=_("not aligned")),
             ],
         )
         .properties(height=_rows_height(len(order)), autosize=ROWS_AUTOSIZE)

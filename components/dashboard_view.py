@@ -12,8 +12,11 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import streamlit as st
+from babel import numbers
 
+from core import i18n
 from core.enums import Status
+from core.i18n import _, format_date, ngettext, pgettext
 from core.progress import format_progress
 from core.status import STATUS_LABELS
 
@@ -22,10 +25,11 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8")
 
 
-def download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:
-    """A CSV download of ``frame``, made when the button is clicked (not on every run)."""
+def download(frame: pd.DataFrame, file_name: str, key: str, label: str | None = None) -> None:
+    """A CSV download of ``frame``, made when the button is clicked (not on every run).
+    ``label``: already translated (default: "Download CSV")."""
     st.download_button(
-        label,
+        _("Download CSV") if label is None else label,
         lambda: csv_bytes(frame),
         file_name=file_name,
         mime="text/csv",
@@ -44,7 +48,7 @@ def chart_with_table(
 ) -> None:
     """The chart, its data as a table behind a tab, and the table as a CSV download.
     ``chart``: an Altair chart, or its cached Vega-Lite spec (shell.charts.spec)."""
-    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    chart_tab, table_tab = st.tabs([_("Chart"), _("Table")])
     with chart_tab:
         if isinstance(chart, dict):
             st.vega_lite_chart(chart, width="stretch")
@@ -97,7 +101,7 @@ def pager(total: int, per_page: int, key: str, param: str) -> int:
         return 0
     from_url(key, param, range(1, pages + 1), 1, int)
     page = st.columns([1, 4])[0].number_input(
-        f"Page (of {pages})",
+        _("Page (of {pages})").format(pages=count(pages)),
         min_value=1,
         max_value=pages,
         step=1,
@@ -112,7 +116,28 @@ def pager(total: int, per_page: int, key: str, param: str) -> int:
 
 
 def status_label(status) -> str:
-    return "—" if status is None or pd.isna(status) else STATUS_LABELS[Status(status)]
+    return "—" if status is None or pd.isna(status) else _(STATUS_LABELS[Status(status)])
+
+
+def cycle_state_label(state: str) -> str:
+    """A cycle's state as people read it ("active"), in the current language."""
+    labels = {
+        "planning": pgettext("cycle state", "planning"),
+        "active": pgettext("cycle state", "active"),
+        "closed": pgettext("cycle state", "closed"),
+    }
+    return labels.get(state, state)
+
+
+def count(value: int) -> str:
+    """A whole number with the language's thousands separator (1,234 / 1.234)."""
+    return i18n.format_decimal(int(value), 0)
+
+
+def fixed(value: float, decimals: int) -> str:
+    """A number with exactly ``decimals`` places, in the language's way (7.5 / 7,5)."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return numbers.format_decimal(value, format=pattern, locale=i18n.locale())
 
 
 def percent(value) -> str:
@@ -135,12 +160,12 @@ PERCENT_NUMBER = st.column_config.NumberColumn(format="%d %%")
 
 
 def day_text(values) -> list[str]:
-    """Moments as "25 Nov 2026"; none yet → "—"."""
-    return ["—" if pd.isna(v) else f"{pd.Timestamp(v):%d %b %Y}" for v in values]
+    """Moments as "Nov 25, 2026" (in the current language); none yet → "—"."""
+    return ["—" if pd.isna(v) else format_date(pd.Timestamp(v).date()) for v in values]
 
 
 def confidence_text(values, decimals: int = 0) -> list[str]:
-    return ["—" if pd.isna(v) else f"{float(v):.{decimals}f} / 10" for v in values]
+    return ["—" if pd.isna(v) else f"{fixed(float(v), decimals)} / 10" for v in values]
 
 
 def rows_height(rows: int) -> int:
@@ -151,15 +176,17 @@ def rows_height(rows: int) -> int:
 def kr_list(frame: pd.DataFrame, key: str, file_name: str) -> None:
     """KRs from dashboard.krs_by_status, as people read them (no ids), with a CSV that also
     names each KR's objective."""
+    kr, owner, team, status = _("Key result"), _("Owner"), _("Team"), _("Status")
+    progress, confidence, last = _("Progress"), _("Confidence"), _("Last check-in")
     table = pd.DataFrame(
         {
-            "Key result": frame["title"],
-            "Owner": frame["owner"],
-            "Team": frame["team"].fillna("—"),
-            "Status": [status_label(s) for s in frame["status"]],
-            "Progress": whole_percent(frame["progress"].clip(upper=1.0)).to_numpy(),
-            "Confidence": confidence_text(frame["confidence"]),
-            "Last check-in": day_text(frame["last_checkin_at"]),
+            kr: frame["title"],
+            owner: frame["owner"],
+            team: frame["team"].fillna("—"),
+            status: [status_label(s) for s in frame["status"]],
+            progress: whole_percent(frame["progress"].clip(upper=1.0)).to_numpy(),
+            confidence: confidence_text(frame["confidence"]),
+            last: day_text(frame["last_checkin_at"]),
         }
     )
     st.dataframe(
@@ -168,31 +195,35 @@ def kr_list(frame: pd.DataFrame, key: str, file_name: str) -> None:
         width="stretch",
         height=rows_height(len(table)),
         column_config={
-            "Key result": st.column_config.TextColumn(width=260),
-            "Owner": st.column_config.TextColumn(width=120),
-            "Team": st.column_config.TextColumn(width=170),
-            "Status": st.column_config.TextColumn(width=80),
-            "Progress": bar_column(100),
-            "Confidence": st.column_config.TextColumn(width=80),
-            "Last check-in": st.column_config.TextColumn(width=100),
+            kr: st.column_config.TextColumn(width=260),
+            owner: st.column_config.TextColumn(width=120),
+            team: st.column_config.TextColumn(width=170),
+            status: st.column_config.TextColumn(width=80),
+            progress: bar_column(100),
+            confidence: st.column_config.TextColumn(width=80),
+            last: st.column_config.TextColumn(width=100),
         },
     )
-    download(table.assign(Objective=frame["objective_title"].to_numpy()), file_name, f"{key}.csv")
+    with_objective = table.assign(**{_("Objective"): frame["objective_title"].to_numpy()})
+    download(with_objective, file_name, f"{key}.csv")
 
 
 def member_table(frame: pd.DataFrame, key: str, file_name: str) -> None:
     """People of a team with their KRs (from dashboard.members), with a CSV."""
+    person, team, krs, progress = _("Person"), _("Team"), _("Key results"), _("Progress")
+    last, stale, behind = _("Last check-in"), _("Stale KRs"), _("At risk / off track")
+    confidence, trend = _("Confidence"), _("Trend")
     table = pd.DataFrame(
         {
-            "Person": frame["name"],
-            "Team": frame["team"].fillna("—"),
-            "Key results": frame["krs"].astype(int),
-            "Progress": whole_percent(frame["progress"]).to_numpy(),
-            "Last check-in": day_text(frame["last_checkin_at"]),
-            "Stale KRs": frame["stale_krs"].astype(int),
-            "At risk / off track": frame["behind_krs"].astype(int),
-            "Confidence": confidence_text(frame["confidence"], 1),
-            "Trend": frame["confidence_trend"],
+            person: frame["name"],
+            team: frame["team"].fillna("—"),
+            krs: frame["krs"].astype(int),
+            progress: whole_percent(frame["progress"]).to_numpy(),
+            last: day_text(frame["last_checkin_at"]),
+            stale: frame["stale_krs"].astype(int),
+            behind: frame["behind_krs"].astype(int),
+            confidence: confidence_text(frame["confidence"], 1),
+            trend: frame["confidence_trend"],
         }
     )
     st.dataframe(
@@ -201,24 +232,24 @@ def member_table(frame: pd.DataFrame, key: str, file_name: str) -> None:
         width="stretch",
         height=rows_height(len(table)),
         column_config={
-            "Person": st.column_config.TextColumn(width=130),
-            "Team": st.column_config.TextColumn(width=120),
-            "Key results": st.column_config.NumberColumn(width=80),
-            "Progress": bar_column(95),
-            "Last check-in": st.column_config.TextColumn(width=95),
-            "Stale KRs": st.column_config.NumberColumn(width=75),
-            "At risk / off track": st.column_config.NumberColumn(width=110),
-            "Confidence": st.column_config.TextColumn(width=75),
-            "Trend": st.column_config.LineChartColumn(
+            person: st.column_config.TextColumn(width=130),
+            team: st.column_config.TextColumn(width=120),
+            krs: st.column_config.NumberColumn(width=80),
+            progress: bar_column(95),
+            last: st.column_config.TextColumn(width=95),
+            stale: st.column_config.NumberColumn(width=75),
+            behind: st.column_config.NumberColumn(width=110),
+            confidence: st.column_config.TextColumn(width=75),
+            trend: st.column_config.LineChartColumn(
                 y_min=0,
                 y_max=10,
                 width=100,
-                help="Mean confidence of their check-ins, week by week (0–10)",
+                help=_("Mean confidence of their check-ins, week by week (0–10)"),
             ),
         },
     )
-    shown = table.assign(Trend=[" ".join(map(str, t)) for t in table["Trend"]]).rename(
-        columns={"Trend": "Confidence by week"}
+    shown = table.assign(**{trend: [" ".join(map(str, t)) for t in table[trend]]}).rename(
+        columns={trend: _("Confidence by week")}
     )
     download(shown, file_name, key=f"{key}.csv")
 
@@ -231,11 +262,14 @@ def metric_row(items: list[tuple[str, str, str | None]]) -> None:
 
 def forecast_caption(low: float | None, high: float | None, samples: int) -> str:
     if low is None or high is None:
-        return "No range yet: closed cycles hold too little history to learn from."
-    return (
-        f"Likely {percent(low)} – {percent(high)} (10th–90th percentile of how "
-        f"{samples:,} past key results at this point of their cycle ended)."
-    )
+        return _("No range yet: closed cycles hold too little history to learn from.")
+    return ngettext(
+        "Likely {low} – {high} (10th–90th percentile of how {samples} past key result at "
+        "this point of its cycle ended).",
+        "Likely {low} – {high} (10th–90th percentile of how {samples} past key results at "
+        "this point of their cycle ended).",
+        samples,
+    ).format(low=percent(low), high=percent(high), samples=count(samples))
 
 
 def unique_names(names: list[str]) -> list[str]:

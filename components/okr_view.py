@@ -11,10 +11,11 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core.enums import Status
+from core.enums import Status, level_label, state_word
 from core.formatting import format_age, format_target, format_value
+from core.i18n import _
 from core.progress import clamp, format_progress
-from core.status import STATUS_LABELS
+from core.status import status_label
 
 BADGE_COLORS = {
     Status.ACHIEVED: "green",
@@ -33,18 +34,25 @@ STATUS_ICONS = {
 STATE_BADGES = {"draft": "gray", "archived": "gray", "closed": "gray"}
 
 
+def cycle_state_label(state: str) -> str:
+    """A cycle's state as a lower-case word ("active" / "đang chạy"), for pickers and captions."""
+    return state_word(state)
+
+
 def status_badge(status: str | None) -> None:
     if status is None or pd.isna(status):
-        st.badge("no key results", color="gray")
+        st.badge(_("no key results"), color="gray")
         return
     status = Status(status)
-    st.badge(STATUS_LABELS[status], icon=STATUS_ICONS[status], color=BADGE_COLORS[status])
+    st.badge(status_label(status), icon=STATUS_ICONS[status], color=BADGE_COLORS[status])
 
 
 def progress_bar(progress: float | None, label: str = "") -> None:
-    """A bar clamped to 100 %, with the real figure (e.g. 120 %) in its text."""
+    """A bar clamped to 100 %, with the real figure (e.g. 120 %) in its text; ``label`` is
+    already translated (``_("Progress")``) and comes before the figure."""
     value = clamp(None if pd.isna(progress) else progress)
-    text = f"{label}{format_progress(None if pd.isna(progress) else progress)}"
+    figure = format_progress(None if pd.isna(progress) else progress)
+    text = f"{label.strip()} {figure}" if label.strip() else figure
     st.progress(value or 0.0, text=text)
 
 
@@ -54,9 +62,9 @@ def kr_value_text(kr) -> str:
         kr.kind, _value(kr.start), _value(kr.target), kr.unit, kr.currency_code, kr.unit_label
     )
     if pd.isna(kr.last_checkin_at):
-        return f"no check-in yet · {aim}"
+        return _("no check-in yet · {aim}").format(aim=aim)
     current = format_value(_value(kr.current), kr.kind, kr.unit, kr.currency_code, kr.unit_label)
-    return f"now {current} · {aim}"
+    return _("now {current} · {aim}").format(current=current, aim=aim)
 
 
 def _value(value) -> float | None:
@@ -69,8 +77,11 @@ def kr_row(kr, check_in_link: Callable[[object], None] | None = None) -> None:
     with title:
         st.markdown(f"**{escape_markdown(kr.title)}**")
         st.caption(
-            f"{escape_markdown(kr.owner_name)} · {kr_value_text(kr)} · "
-            f"updated {format_age(_days(kr.days_since_update))}"
+            _("{owner} · {value} · updated {age}").format(
+                owner=escape_markdown(kr.owner_name),
+                value=kr_value_text(kr),
+                age=format_age(_days(kr.days_since_update)),
+            )
         )
     with bar:
         progress_bar(kr.progress)
@@ -86,11 +97,14 @@ def _days(value) -> int | None:
 
 
 def objective_header(obj) -> None:
-    level = obj.level.capitalize()
-    team = f" · {obj.team}" if isinstance(obj.team, str) else ""
-    aligned = f" · aligned to “{obj.parent_title}”" if isinstance(obj.parent_title, str) else ""
+    parts = [level_label(obj.level)]
+    if isinstance(obj.team, str):
+        parts.append(obj.team)
+    parts.append(escape_markdown(obj.owner_name))
+    if isinstance(obj.parent_title, str):
+        parts.append(_("aligned to “{title}”").format(title=escape_markdown(obj.parent_title)))
     st.markdown(f"#### {escape_markdown(obj.title)}")
-    st.caption(f"{level}{team} · {escape_markdown(obj.owner_name)}{escape_markdown(aligned)}")
+    st.caption(" · ".join(parts))
 
 
 def rows_by(frame: pd.DataFrame, column: str) -> dict:
@@ -112,10 +126,10 @@ def objective_card(
         with head:
             objective_header(obj)
         with bar:
-            progress_bar(obj.progress, "Progress ")
+            progress_bar(obj.progress, _("Progress"))
         with badge:
             if obj.state != "active":
-                st.badge(obj.state, color=STATE_BADGES.get(obj.state, "gray"))
+                st.badge(state_word(obj.state), color=STATE_BADGES.get(obj.state, "gray"))
             else:
                 status_badge(obj.status)
         if isinstance(krs, dict):
@@ -123,7 +137,7 @@ def objective_card(
         else:
             mine = list(krs[krs["objective_id"] == obj.objective_id].itertuples(index=False))
         if not mine:
-            st.caption("No key results yet.")
+            st.caption(_("No key results yet."))
         for kr in mine:
             kr_row(kr, check_in_link)
 

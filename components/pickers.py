@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-NOBODY = "— nobody —"
+from core.i18n import N_, _
+
+NOBODY = N_("— nobody —")
 
 
 def person_picker(
@@ -16,11 +18,12 @@ def person_picker(
     current_id: int | None = None,
     allow_none: bool = True,
 ) -> int | None:
-    """A search box and a select of the matching people (the current choice always listed)."""
+    """A search box and a select of the matching people (the current choice always listed).
+    ``label`` comes translated ("Owner"); the search box is labelled "Search owner"."""
     search = st.text_input(
-        f"Search {label.lower()}",
+        _("Search {label}").format(label=label.lower()),
         key=f"{key}.search",
-        placeholder="Type part of a name, username or email",
+        placeholder=_("Type part of a name, username or email"),
     )
     options = options_for(search, (current_id,) if current_id else ())
     choices: list[int | None] = ([None] if allow_none else []) + list(options)
@@ -30,7 +33,7 @@ def person_picker(
         choices,
         index=index,
         key=key,
-        format_func=lambda pid: NOBODY if pid is None else options[pid],
+        format_func=lambda pid: _(NOBODY) if pid is None else options[pid],
     )
 
 
@@ -40,9 +43,11 @@ def id_select(
     names: dict[int, str],
     current_id: int | None,
     allow_none: bool = True,
-    none_label: str = "— none —",
+    none_label: str | None = None,
 ) -> int | None:
-    """A select over a short {id: name} map (teams, cycles), with an optional empty choice."""
+    """A select over a short {id: name} map (teams, cycles), with an optional empty choice.
+    ``label`` and ``none_label`` come translated; the empty choice reads "— none —" by default."""
+    none_label = _("— none —") if none_label is None else none_label
     choices: list[int | None] = ([None] if allow_none else []) + list(names)
     index = choices.index(current_id) if current_id in choices else 0
     return st.selectbox(

@@ -17,6 +17,7 @@ import streamlit as st
 from components.okr_view import escape_markdown
 from core.badges import ALL_BADGES, STREAK_BADGE_WEEKS
 from core.formatting import format_age
+from core.i18n import N_, _, format_date, ngettext
 from core.progress import format_progress
 from db.queries import recognition
 from db.queries.org import CycleRow
@@ -31,6 +32,7 @@ BADGE_COLORS = {
     "appreciated": "red",
 }
 PERCENT_METRICS = ("score", "consistency", "improvement")
+NAME_COLUMN = N_("Name")  # the board table's name column, shown as _(NAME_COLUMN)
 
 
 # --- values and badges as text -------------------------------------------------------------
@@ -63,11 +65,11 @@ def metric_text(metric: str, value) -> str:
         return "—"
     if metric == "improvement":
         points = math.floor(float(value) * 100 + 0.5)
-        return f"{points:+d} pts" if points else "±0 pts"
+        return _("{points} pts").format(points=f"{points:+d}") if points else _("±0 pts")
     if metric in PERCENT_METRICS:
         return format_progress(float(value))
     count = int(value)
-    return f"{count} kudos"
+    return ngettext("{count} kudos", "{count} kudos", count).format(count=count)
 
 
 def rank_text(rank: int, tied: bool) -> str:
@@ -77,8 +79,10 @@ def rank_text(rank: int, tied: bool) -> str:
 
 def streak_text(weeks: int) -> str:
     if weeks <= 0:
-        return "No check-in streak yet"
-    return f"{weeks}-week check-in streak" if weeks > 1 else "Checked in this week or last"
+        return _("No check-in streak yet")
+    if weeks > 1:
+        return _("{weeks}-week check-in streak").format(weeks=weeks)
+    return _("Checked in this week or last")
 
 
 # --- kudos ---------------------------------------------------------------------------------
@@ -87,7 +91,7 @@ def streak_text(weeks: int) -> str:
 def _when(moment) -> str:
     moment = pd.Timestamp(moment).to_pydatetime()
     days = (datetime.now(UTC).replace(tzinfo=None) - moment).days  # naive UTC, as stored
-    return f"{moment:%d %b %Y} · {format_age(max(days, 0))}"
+    return f"{format_date(moment)} · {format_age(max(days, 0))}"
 
 
 def kudos_card(kudos, highlight_id: int | None = None) -> None:
@@ -95,7 +99,7 @@ def kudos_card(kudos, highlight_id: int | None = None) -> None:
     with st.container(border=True):
         to_team = not pd.isna(kudos.receiver_team_id)
         icon = ":material/groups:" if to_team else ":material/person:"
-        new = " :orange-badge[new]" if highlight_id == kudos.id else ""
+        new = " :orange-badge[{new}]".format(new=_("new")) if highlight_id == kudos.id else ""
         st.markdown(
             f":material/celebration: **{escape_markdown(kudos.giver)}** → {icon} "
             f"**{escape_markdown(kudos.receiver)}**{new}"
@@ -103,10 +107,14 @@ def kudos_card(kudos, highlight_id: int | None = None) -> None:
         st.markdown(escape_markdown(kudos.message))
         link = ""
         if isinstance(kudos.objective_title, str):
-            link = f" · for “{escape_markdown(kudos.objective_title)}”"
+            objective = escape_markdown(kudos.objective_title)
             if isinstance(kudos.kr_title, str):
-                link += f" › {escape_markdown(kudos.kr_title)}"
-        st.caption(f"{_when(kudos.at)}{link}")
+                link = _("for “{objective}” › {key_result}").format(
+                    objective=objective, key_result=escape_markdown(kudos.kr_title)
+                )
+            else:
+                link = _("for “{objective}”").format(objective=objective)
+        st.caption(f"{_when(kudos.at)} · {link}" if link else _when(kudos.at))
 
 
 def kudos_list(
@@ -128,7 +136,7 @@ def kudos_list(
 def person_badges(person_id: int, cycle: CycleRow | None) -> None:
     """A person's check-in streak and badges in the cycle, with the kudos counts."""
     if cycle is None:
-        st.caption("Badges and streaks appear once there is a cycle.")
+        st.caption(_("Badges and streaks appear once there is a cycle."))
         return
     facts = store.cached(
         recognition.person_recognition, int(person_id), cycle, recognition.as_of(cycle)
@@ -139,27 +147,41 @@ def person_badges(person_id: int, cycle: CycleRow | None) -> None:
         st.markdown(badges_markdown(facts.badges))
     else:
         st.caption(
-            f"No badges yet in {cycle.name}: check in {STREAK_BADGE_WEEKS} weeks in a row, "
-            "achieve a key result or thank five people to earn some."
+            _(
+                "No badges yet in {cycle}: check in {weeks} weeks in a row, "
+                "achieve a key result or thank five people to earn some."
+            ).format(cycle=cycle.name, weeks=STREAK_BADGE_WEEKS)
         )
     st.caption(
-        f"{cycle.name}: {facts.kudos_received} kudos received · {facts.kudos_given} given · "
-        f"{facts.krs_achieved} of {facts.kr_count} key results achieved"
+        _(
+            "{cycle}: {received} kudos received · {given} given · "
+            "{achieved} of {count} key results achieved"
+        ).format(
+            cycle=cycle.name,
+            received=facts.kudos_received,
+            given=facts.kudos_given,
+            achieved=facts.krs_achieved,
+            count=facts.kr_count,
+        )
     )
 
 
 def person_kudos(person_id: int, limit: int = 5) -> None:
     """The latest kudos a person received (any cycle), newest first."""
     frame, total = store.cached(recognition.kudos_page, int(person_id), True, (), None, None, limit)
-    kudos_list(frame, "No kudos received yet.")
+    kudos_list(frame, _("No kudos received yet."))
     if total > len(frame):
-        st.caption(f"{len(frame)} of {total} kudos shown — the Kudos page has them all.")
+        st.caption(
+            _("{shown} of {total} kudos shown — the Kudos page has them all.").format(
+                shown=len(frame), total=total
+            )
+        )
 
 
 def person_recognition(person_id: int, cycle: CycleRow | None, kudos_limit: int = 5) -> None:
     """Everything about one person's recognition: streak, badges, latest kudos received."""
     person_badges(person_id, cycle)
-    st.markdown("**Latest kudos received**")
+    st.markdown(_("**Latest kudos received**"))
     person_kudos(person_id, kudos_limit)
 
 
@@ -167,21 +189,22 @@ def person_recognition(person_id: int, cycle: CycleRow | None, kudos_limit: int 
 
 
 def board_table(rows: pd.DataFrame, metric: str, people: bool) -> pd.DataFrame:
-    """The rows of a ranked board as the table (and CSV) shows them."""
+    """The rows of a ranked board as the table (and CSV) shows them (the names of its columns
+    in the current language; ``NAME_COLUMN`` is the name column's)."""
     table = pd.DataFrame(
         {
-            "Rank": [rank_text(r, t) for r, t in zip(rows["rank"], rows["tied"], strict=True)],
-            "Name": rows["name"],
-            "Team" if people else "Part of": rows["team" if people else "parent"],
-            "Value": [metric_text(metric, v) for v in rows["value"]],
-            "Key results": rows["kr_count"],
+            _("Rank"): [rank_text(r, t) for r, t in zip(rows["rank"], rows["tied"], strict=True)],
+            _(NAME_COLUMN): rows["name"],
+            _("Team") if people else _("Part of"): rows["team" if people else "parent"],
+            _("Value"): [metric_text(metric, v) for v in rows["value"]],
+            _("Key results"): rows["kr_count"],
         }
     )
     if people:
-        table["Streak (weeks)"] = rows["streak"].astype(int)
-        table["Badges"] = [badges_text(b) for b in rows["badges"]]
+        table[_("Streak (weeks)")] = rows["streak"].astype(int)
+        table[_("Badges")] = [badges_text(b) for b in rows["badges"]]
     else:
-        table["People"] = rows["members"].astype(int)
+        table[_("People")] = rows["members"].astype(int)
     return table.reset_index(drop=True)
 
 
@@ -226,7 +249,10 @@ def badge_legend() -> None:
         )
     )
     st.caption(
-        "Streaks and badges are worked out from the check-ins and kudos of the cycle each time "
-        "they are shown, so a correction is reflected at once. A streak counts consecutive weeks "
-        "with a check-in on any of your key results; this week only breaks it once it is over."
+        _(
+            "Streaks and badges are worked out from the check-ins and kudos of the cycle each "
+            "time they are shown, so a correction is reflected at once. A streak counts "
+            "consecutive weeks with a check-in on any of your key results; this week only breaks "
+            "it once it is over."
+        )
     )

@@ -5,18 +5,26 @@ Shared by "Review & grade" and "People"; nothing here reads the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import altair as alt
 import pandas as pd
 import streamlit as st
+from babel import numbers
 
-from core.scoring import ZONE_LABELS, Zone, zone
+from core import i18n
+from core.enums import CycleState, cycle_state_label
+from core.i18n import N_, _
+from core.scoring import Zone, zone, zone_label
 
 ZONE_BADGE_COLORS = {Zone.RED: "red", Zone.YELLOW: "orange", Zone.GREEN: "green"}
+# A zone's short name, as a score badge shows it next to the score.
+ZONE_NAMES = {Zone.RED: N_("red"), Zone.YELLOW: N_("yellow"), Zone.GREEN: N_("green")}
 GRADE_BADGES = {
-    "ungraded": ("not graded", "gray", ":material/radio_button_unchecked:"),
-    "default": ("default, not confirmed", "blue", ":material/pending:"),
-    "proposed": ("proposal to confirm", "violet", ":material/rate_review:"),
-    "confirmed": ("confirmed", "green", ":material/check_circle:"),
+    "ungraded": (N_("not graded"), "gray", ":material/radio_button_unchecked:"),
+    "default": (N_("default, not confirmed"), "blue", ":material/pending:"),
+    "proposed": (N_("proposal to confirm"), "violet", ":material/rate_review:"),
+    "confirmed": (N_("confirmed"), "green", ":material/check_circle:"),
 }
 
 
@@ -25,31 +33,61 @@ def has_value(value) -> bool:
 
 
 def score_text(score, decimals: int = 1) -> str:
-    """A score as people write it (0.7); none yet → "—"."""
-    return f"{float(score):.{decimals}f}" if has_value(score) else "—"
+    """A score as people write it (0.7, 0,7 in Vietnamese); none yet → "—"."""
+    return _score_in(score, decimals, i18n.locale())
+
+
+def score_formatter(decimals: int = 1) -> Callable[[float], str]:
+    """score_text bound to this run's language, for a widget's format_func: Streamlit may
+    call it outside the run (AppTest does), where another language would not match."""
+    run_locale = i18n.locale()
+    return lambda score: _score_in(score, decimals, run_locale)
+
+
+def _score_in(score, decimals: int, locale) -> str:
+    if not has_value(score):
+        return "—"
+    return numbers.format_decimal(float(score), format="0." + "0" * decimals, locale=locale)
 
 
 def zone_name(score) -> str:
     """The zone's label for a score, or "" when there is none."""
-    return ZONE_LABELS[zone(score)] if has_value(score) else ""
+    return zone_label(zone(score)) if has_value(score) else ""
 
 
-def score_badge(score, prefix: str = "Score ", decimals: int = 1) -> None:
-    """The score coloured by its zone, the zone named too (never colour alone)."""
+def cycle_state_column(label: str) -> dict:
+    """A table column of cycle states, shown by name (the data, and the CSV, keep the code)."""
+    return st.column_config.SelectboxColumn(
+        label, options=list(CycleState), format_func=cycle_state_label
+    )
+
+
+def score_column(label: str) -> dict:
+    return st.column_config.NumberColumn(label, format="%.2f")
+
+
+def share_column(label: str) -> dict:
+    return st.column_config.NumberColumn(label, format="percent")
+
+
+def score_badge(score, label: str | None = None, decimals: int = 1) -> None:
+    """The score coloured by its zone, the zone named too (never colour alone). ``label`` is a
+    translated template with ``{score}``, e.g. _("Proposed {score}"); default "Score {score}"."""
+    template = _("Score {score}") if label is None else label
     if not has_value(score):
-        st.badge(f"{prefix}—", color="gray")
+        st.badge(template.format(score="—"), color="gray")
         return
     area = zone(score)
     st.badge(
-        f"{prefix}{float(score):.{decimals}f} · {area.value}",
+        f"{template.format(score=score_text(score, decimals))} · {_(ZONE_NAMES[area])}",
         color=ZONE_BADGE_COLORS[area],
-        help=ZONE_LABELS[area],
+        help=zone_label(area),
     )
 
 
 def grade_badge(state: str) -> None:
     label, color, icon = GRADE_BADGES[state]
-    st.badge(label, color=color, icon=icon)
+    st.badge(_(label), color=color, icon=icon)
 
 
 def chart_and_table(
@@ -58,26 +96,31 @@ def chart_and_table(
     file_name: str,
     key: str,
     column_config: dict | None = None,
-    empty: str = "Nothing to show yet.",
+    empty: str | None = None,
     csv: pd.DataFrame | None = None,
 ) -> None:
     """A chart (or charts side by side) with its numbers behind a tab, and the numbers as a CSV
     download (``csv``: a fuller table to download than the one shown, e.g. every page).
     A chart may be an Altair chart or its cached Vega-Lite spec (shell.charts.spec); the CSV
-    is made when the button is clicked, not on every run."""
+    is made when the button is clicked, not on every run. ``column_config`` names the columns
+    shown (translated labels); the CSV keeps the data's own column names."""
     if table.empty:
-        st.caption(empty)
+        st.caption(_("Nothing to show yet.") if empty is None else empty)
         return
-    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    # Only the open tab is drawn (the other is drawn when chosen): a page of several such
+    # sections then pays for the charts it shows, not for tables nobody opened.
+    chart_tab, table_tab = st.tabs([_("Chart"), _("Table")], key=f"{key}.tabs", on_change="rerun")
     charts = [] if chart is None else chart if isinstance(chart, list) else [chart]
-    for column, each in zip(chart_tab.columns(len(charts) or 1), charts, strict=False):
-        if isinstance(each, dict):
-            column.vega_lite_chart(each, width="stretch")
-        else:
-            column.altair_chart(each, width="stretch")
-    table_tab.dataframe(table, hide_index=True, column_config=column_config or {})
+    if chart_tab.open:
+        for column, each in zip(chart_tab.columns(len(charts) or 1), charts, strict=False):
+            if isinstance(each, dict):
+                column.vega_lite_chart(each, width="stretch")
+            else:
+                column.altair_chart(each, width="stretch")
+    if table_tab.open:
+        table_tab.dataframe(table, hide_index=True, column_config=column_config or {})
     st.download_button(
-        "Download CSV",
+        _("Download CSV"),
         lambda data=(table if csv is None else csv): data.to_csv(index=False).encode("utf-8"),
         file_name=file_name,
         mime="text/csv",

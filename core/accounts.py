@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from core.i18n import ngettext
+
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = timedelta(minutes=15)
 
@@ -40,7 +42,10 @@ def effective_failed_logins(
 
 def lock_message(locked_until: datetime, now: datetime) -> str:
     minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-    return (
-        f"This account is locked after {MAX_FAILED_LOGINS} failed sign-ins. "
-        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask an admin to reset it."
-    )
+    return ngettext(
+        "This account is locked after {attempts} failed sign-ins. "
+        "Try again in {minutes} minute, or ask an admin to reset it.",
+        "This account is locked after {attempts} failed sign-ins. "
+        "Try again in {minutes} minutes, or ask an admin to reset it.",
+        minutes,
+    ).format(attempts=MAX_FAILED_LOGINS, minutes=minutes)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from core.enums import LEVEL_RANK, Level
 from core.errors import ValidationError
+from core.i18n import _
 
 
 def _level(value: object) -> Level:
@@ -13,14 +14,16 @@ def _level(value: object) -> Level:
     except ValueError:
         names = ", ".join(level.value for level in Level)
         raise ValidationError(
-            f"Unknown objective level {value!r}; choose one of: {names}."
+            _("Unknown objective level {value}; choose one of: {names}.").format(
+                value=repr(value), names=names
+            )
         ) from None
 
 
 def check_alignment(child_level: Level | str, parent_level: Level | str) -> None:
     """Refuse aligning to a lower level (e.g. a company objective under a team objective)."""
     if LEVEL_RANK[_level(parent_level)] > LEVEL_RANK[_level(child_level)]:
-        raise ValidationError("An objective can only align to one of a higher or equal level.")
+        raise ValidationError(_("An objective can only align to one of a higher or equal level."))
 
 
 def _chain_to_child(
@@ -63,6 +66,8 @@ def require_no_loop(
     name = name_of or (lambda objective_id: f"#{objective_id}")
     path = " → ".join(name(i) for i in [child_id, *chain])
     raise ValidationError(
-        f"This alignment would form a loop: {path}. Choose a parent that is not aligned "
-        "under this objective."
+        _(
+            "This alignment would form a loop: {path}. Choose a parent that is not aligned "
+            "under this objective."
+        ).format(path=path)
     )

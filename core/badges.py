@@ -7,6 +7,8 @@ can never leave a badge out of step with what actually happened.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from core.i18n import N_, _
+
 STREAK_BADGE_WEEKS = 4
 GENEROUS_KUDOS = 5
 APPRECIATED_KUDOS = 5
@@ -14,41 +16,59 @@ APPRECIATED_KUDOS = 5
 
 @dataclass(frozen=True)
 class Badge:
+    """A badge; ``label`` and ``description`` read in the current language.
+
+    ``label_text`` / ``description_text`` are the English msgids (marked with ``N_``); their
+    ``{count}`` is ``count`` (the weeks or kudos the badge asks for).
+    """
+
     key: str
-    label: str
+    label_text: str
     icon: str  # a Streamlit material icon, e.g. ":material/local_fire_department:"
-    description: str
+    description_text: str
+    count: int = 0
+
+    @property
+    def label(self) -> str:
+        return _(self.label_text).format(count=self.count)
+
+    @property
+    def description(self) -> str:
+        return _(self.description_text).format(count=self.count)
 
 
 STREAK = Badge(
     "streak",
-    f"{STREAK_BADGE_WEEKS}-week streak",
+    N_("{count}-week streak"),
     ":material/local_fire_department:",
-    f"Checked in {STREAK_BADGE_WEEKS} weeks in a row or more.",
+    N_("Checked in {count} weeks in a row or more."),
+    STREAK_BADGE_WEEKS,
 )
 FIRST_KR_ACHIEVED = Badge(
     "first_kr_achieved",
-    "First KR achieved",
+    N_("First KR achieved"),
     ":material/emoji_events:",
-    "Reached the target of a key result.",
+    N_("Reached the target of a key result."),
 )
 ALL_ON_TRACK = Badge(
     "all_on_track",
-    "All on track",
+    N_("All on track"),
     ":material/verified:",
-    "Every key result is on track or achieved.",
+    N_("Every key result is on track or achieved."),
 )
 GENEROUS = Badge(
     "generous",
-    "Generous",
+    N_("Generous"),
     ":material/volunteer_activism:",
-    f"Gave {GENEROUS_KUDOS} kudos or more.",
+    N_("Gave {count} kudos or more."),
+    GENEROUS_KUDOS,
 )
 APPRECIATED = Badge(
     "appreciated",
-    "Appreciated",
+    N_("Appreciated"),
     ":material/favorite:",
-    f"Received {APPRECIATED_KUDOS} kudos or more.",
+    N_("Received {count} kudos or more."),
+    APPRECIATED_KUDOS,
 )
 ALL_BADGES = (STREAK, FIRST_KR_ACHIEVED, ALL_ON_TRACK, GENEROUS, APPRECIATED)
 

@@ -1,4 +1,10 @@
-"""Domain errors: a refusal whose message is safe to show to the user as it is."""
+"""Domain errors: a refusal whose message is safe to show to the user as it is.
+
+Messages are translated where the error is raised (``_`` from core.i18n): the language of the
+script run is set by then, so ``str(error)`` is already in the reader's language.
+"""
+
+from core.i18n import _
 
 
 class DomainError(Exception):
@@ -20,5 +26,5 @@ class NotFound(DomainError):
 class StaleVersion(DomainError):
     """An edit was made on an outdated version of the record."""
 
-    def __init__(self, message: str = "Changed by someone else — reload and try again."):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("Changed by someone else — reload and try again."))

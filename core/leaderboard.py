@@ -11,15 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
+from core.i18n import N_, _
 from core.progress import clamp, mean_progress
 
 PUBLISHED_STATES = frozenset({"active", "closed"})
 METRICS = ("score", "consistency", "kudos", "improvement")
+# English msgids: show them with metric_label() (or ``_(METRIC_LABELS[metric])``).
 METRIC_LABELS = {
-    "score": "Score",
-    "consistency": "Check-in consistency",
-    "kudos": "Kudos received",
-    "improvement": "Most improved",
+    "score": N_("Score"),
+    "consistency": N_("Check-in consistency"),
+    "kudos": N_("Kudos received"),
+    "improvement": N_("Most improved"),
 }
 _DECIMALS = 4  # float noise below this must not break a tie
 
@@ -281,12 +283,13 @@ def rank(
     return ranked
 
 
-RANKING_RULES = """\
+# One msgid (markdown): show it with ranking_rules() (or ``_(RANKING_RULES)``).
+RANKING_RULES = N_("""\
 **How is this ranked?**
 
 Each board ranks the people (or teams) of the selected cycle on one measure, highest first:
 
-- **Score** — the average progress of the key results they own (each counted from 0 % to 100 %,
+- **Score** — the average progress of the key results they own (each counted from 0% to 100%,
   so over-achieving one KR cannot hide another that is behind). A team's score averages the key
   results owned by its members.
 - **Check-in consistency** — for each key result, the share of its weeks so far (from the week
@@ -303,4 +306,14 @@ Fairness rules:
 - To be ranked on the score board you need at least one key result that counts; on the kudos
   board, at least one kudos.
 - Equal values (to 4 decimals) share the same rank (1, 2, 2, 4) and are listed in alphabetical order.
-"""
+""")
+
+
+def metric_label(metric: str) -> str:
+    """A board's name in the reader's language ("Most improved")."""
+    return _(METRIC_LABELS[metric])
+
+
+def ranking_rules() -> str:
+    """RANKING_RULES (markdown) in the reader's language."""
+    return _(RANKING_RULES)

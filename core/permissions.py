@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from core.enums import Level, Role
 from core.errors import PermissionDenied
+from core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,16 @@ def _edit_objective_refusal(
     if level is Level.COMPANY:
         if actor.role is Role.EXECUTIVE:
             return None
-        return "Only executives and admins can create or edit company objectives."
+        return _("Only executives and admins can create or edit company objectives.")
     if level is Level.TEAM:
         if actor.role is Role.EXECUTIVE or _leads(actor, team_id):
             return None
         if actor.role is Role.LEAD:
-            return "You can only edit team objectives of teams you lead."
-        return "Only team leads, executives and admins can create or edit team objectives."
+            return _("You can only edit team objectives of teams you lead.")
+        return _("Only team leads, executives and admins can create or edit team objectives.")
     if owner_id == actor.id:
         return None
-    return "You can only edit your own individual objectives."
+    return _("You can only edit your own individual objectives.")
 
 
 def can_edit_objective(
@@ -88,8 +89,8 @@ def _check_in_refusal(actor: Actor, kr_owner_id: int | None, kr_team_id: int | N
     if actor.role is Role.ADMIN or kr_owner_id == actor.id or _leads(actor, kr_team_id):
         return None
     if actor.role is Role.LEAD:
-        return "You can only check in on key results you own or that belong to a team you lead."
-    return "Only the key result's owner can check in on it."
+        return _("You can only check in on key results you own or that belong to a team you lead.")
+    return _("Only the key result's owner can check in on it.")
 
 
 def can_check_in(actor: Actor, kr_owner_id: int | None, kr_team_id: int | None) -> bool:
@@ -114,16 +115,16 @@ def _assign_owner_refusal(
     if level is Level.INDIVIDUAL:
         if owner_id == actor.id:
             return None
-        return "Only admins can make someone else the owner of an individual objective."
+        return _("Only admins can make someone else the owner of an individual objective.")
     if actor.role is Role.EXECUTIVE:
         return None
     if level is Level.COMPANY:
-        return "Only executives and admins can assign owners in company objectives."
+        return _("Only executives and admins can assign owners in company objectives.")
     if actor.role is Role.LEAD and (owner_id == actor.id or _leads(actor, owner_team_id)):
         return None
     if actor.role is Role.LEAD:
-        return "You can only assign yourself or people in teams you lead as owners."
-    return "Only team leads, executives and admins can assign owners in team objectives."
+        return _("You can only assign yourself or people in teams you lead as owners.")
+    return _("Only team leads, executives and admins can assign owners in team objectives.")
 
 
 def can_assign_owner(
@@ -148,8 +149,8 @@ def _grade_refusal(actor: Actor, team_id: int | None) -> str | None:
     if _is_exec_or_admin(actor) or _leads(actor, team_id):
         return None
     if actor.role is Role.LEAD:
-        return "You can only grade the OKRs of teams you lead."
-    return "Only team leads, executives and admins can grade OKRs."
+        return _("You can only grade the OKRs of teams you lead.")
+    return _("Only team leads, executives and admins can grade OKRs.")
 
 
 def can_grade(actor: Actor, team_id: int | None) -> bool:
@@ -170,7 +171,7 @@ def can_manage_org(actor: Actor) -> bool:
 def require_admin(actor: Actor) -> None:
     """Raise PermissionDenied unless ``actor`` is an admin."""
     if not can_manage_org(actor):
-        raise PermissionDenied("Only admins can manage people, teams, cycles and settings.")
+        raise PermissionDenied(_("Only admins can manage people, teams, cycles and settings."))
 
 
 def can_reopen_cycle(actor: Actor) -> bool:

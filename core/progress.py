@@ -13,6 +13,7 @@ from fractions import Fraction
 from core._text import label
 from core.enums import KRKind
 from core.errors import ValidationError
+from core.i18n import N_, _, format_percent_value
 
 # Larger magnitudes lose integer precision in a float and overflow sensible DB columns.
 MAX_ABS_VALUE = 1e15
@@ -31,7 +32,9 @@ def _kind(kind: object) -> KRKind:
         return KRKind(kind)
     except ValueError:
         raise ValidationError(
-            f"Unknown key result kind {kind!r}; choose one of: {_KIND_NAMES}."
+            _("Unknown key result kind {kind}; choose one of: {kinds}.").format(
+                kind=repr(kind), kinds=_KIND_NAMES
+            )
         ) from None
 
 
@@ -48,11 +51,13 @@ def _is_finite(value: object) -> bool:
 def _require_value(value: object, field: str) -> None:
     """A start/target/weight must be present, a finite number and of storable size."""
     if value is None:
-        raise ValidationError(f"{label(field)} is required.")
+        raise ValidationError(_("{field} is required.").format(field=label(field)))
     if not _is_finite(value):
-        raise ValidationError(f"{label(field)} must be a finite number.")
+        raise ValidationError(_("{field} must be a finite number.").format(field=label(field)))
     if abs(value) > MAX_ABS_VALUE:
-        raise ValidationError(f"{label(field)} is too large (at most 10^15 in size).")
+        raise ValidationError(
+            _("{field} is too large (at most 10^15 in size).").format(field=label(field))
+        )
 
 
 def validate_kr_definition(
@@ -61,19 +66,19 @@ def validate_kr_definition(
     """Refuse a KR whose progress could not be computed or would run the wrong way."""
     kind = _kind(kind)
     if kind in (KRKind.INCREASE, KRKind.DECREASE):
-        _require_value(start, "start value")
-        _require_value(target, "target value")
+        _require_value(start, N_("start value"))
+        _require_value(target, N_("target value"))
         if start == target:
-            raise ValidationError("Start and target must differ.")
+            raise ValidationError(_("Start and target must differ."))
         if kind is KRKind.INCREASE and target < start:
-            raise ValidationError("An increasing key result needs a target above its start.")
+            raise ValidationError(_("An increasing key result needs a target above its start."))
         if kind is KRKind.DECREASE and target > start:
-            raise ValidationError("A decreasing key result needs a target below its start.")
+            raise ValidationError(_("A decreasing key result needs a target below its start."))
     elif kind in (KRKind.STAY_ABOVE, KRKind.STAY_BELOW):
-        _require_value(target, "threshold")
-    _require_value(weight, "weight")
+        _require_value(target, N_("threshold"))
+    _require_value(weight, N_("weight"))
     if weight <= 0:
-        raise ValidationError("Weight must be greater than 0.")
+        raise ValidationError(_("Weight must be greater than 0."))
 
 
 def parse_number(text_or_number: object, field_name: str) -> float:
@@ -84,35 +89,41 @@ def parse_number(text_or_number: object, field_name: str) -> float:
     """
     field = label(field_name)
     if text_or_number is None:
-        raise ValidationError(f"{field} is required.")
+        raise ValidationError(_("{field} is required.").format(field=field))
     if isinstance(text_or_number, bool) or not isinstance(
         text_or_number, str | int | float | Decimal | Fraction
     ):
-        raise ValidationError(f"{field} must be a number.")
+        raise ValidationError(_("{field} must be a number.").format(field=field))
     if not isinstance(text_or_number, str):
         return _checked_float(text_or_number, field)
     text = text_or_number.strip()
     if not text:
-        raise ValidationError(f"{field} is required.")
+        raise ValidationError(_("{field} is required.").format(field=field))
     if _PLAIN_NUMBER.fullmatch(text):
         return _checked_float(text, field)
     grouped = _GROUPED_NUMBER.fullmatch(text)
     if grouped:
         return _checked_float(text.replace(grouped["sep"], ""), field)
-    raise ValidationError(f"{field} must be a number, e.g. 1250, 1,250.5 or -3.")
+    raise ValidationError(
+        _("{field} must be a number, e.g. 1250, 1,250.5 or -3.").format(field=field)
+    )
 
 
 def _checked_float(value: object, field: str) -> float:
     try:
         number = float(value)
     except ValueError:  # e.g. Decimal("sNaN")
-        raise ValidationError(f"{field} must be a number.") from None
+        raise ValidationError(_("{field} must be a number.").format(field=field)) from None
     except OverflowError:
-        raise ValidationError(f"{field} is too large (at most 10^15 in size).") from None
+        raise ValidationError(
+            _("{field} is too large (at most 10^15 in size).").format(field=field)
+        ) from None
     if math.isnan(number):
-        raise ValidationError(f"{field} must be a number.")
+        raise ValidationError(_("{field} must be a number.").format(field=field))
     if math.isinf(number) or abs(number) > MAX_ABS_VALUE:
-        raise ValidationError(f"{field} is too large (at most 10^15 in size).")
+        raise ValidationError(
+            _("{field} is too large (at most 10^15 in size).").format(field=field)
+        )
     return number
 
 
@@ -186,7 +197,8 @@ def mean_progress(values: Iterable[float | None]) -> float | None:
 
 
 def format_progress(p: float | None) -> str:
-    """Progress as a whole percentage, e.g. "72 %" or "120 %"; unknown → "—"."""
+    """Progress as a whole percentage in the reader's language, e.g. "72%" or "120%"
+    (rounded half up); unknown → "—"."""
     if p is None or not math.isfinite(p):
         return "—"
-    return f"{math.floor(p * 100 + 0.5)} %"
+    return format_percent_value(math.floor(p * 100 + 0.5))

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from core.errors import ValidationError
+from core.i18n import N_, _
 from core.progress import clamp, parse_number, weighted_mean
 from core.validation import clean_text
 
@@ -28,11 +29,18 @@ class Zone(StrEnum):
     GREEN = "green"
 
 
+# English msgids: show them with zone_label() (or ``_(ZONE_LABELS[zone])``).
 ZONE_LABELS: dict[Zone, str] = {
-    Zone.RED: "Red (below 0.4)",
-    Zone.YELLOW: "Yellow (0.4–0.6)",
-    Zone.GREEN: "Green (0.7 and above)",
+    Zone.RED: N_("Red (below 0.4)"),
+    Zone.YELLOW: N_("Yellow (0.4–0.6)"),
+    Zone.GREEN: N_("Green (0.7 and above)"),
 }
+
+
+def zone_label(zone_: Zone | str) -> str:
+    """A zone's label in the reader's language, e.g. "Green (0.7 and above)"."""
+    return _(ZONE_LABELS[Zone(zone_)])
+
 
 # White text on each at a WCAG contrast of at least 4.5:1 (yellow is drawn as amber for that
 # reason); always shown with its label, never colour alone.
@@ -67,16 +75,18 @@ def validate_score_override(
     None = treat every score as an override). Store ``reason`` cleaned with
     core.validation.clean_text(reason, "reason", max_len=MAX_REASON_LENGTH, required=False).
     """
-    number = parse_number(score, "score")
+    number = parse_number(score, N_("score"))
     snapped = round(number * 10) / 10
     if abs(number - snapped) > _STEP_TOLERANCE or not 0 <= snapped <= 1:
         raise ValidationError(
-            f"Score must be between 0.0 and 1.0 in steps of 0.1 (e.g. 0.7); got {number:g}."
+            _("Score must be between 0.0 and 1.0 in steps of 0.1 (e.g. 0.7); got {score}.").format(
+                score=f"{number:g}"
+            )
         )
     is_override = default is None or not math.isclose(snapped, default, abs_tol=_STEP_TOLERANCE)
-    text = clean_text(reason, "reason", max_len=MAX_REASON_LENGTH, required=False)
+    text = clean_text(reason, N_("reason"), max_len=MAX_REASON_LENGTH, required=False)
     if is_override and not text:
-        raise ValidationError("Please give a reason for changing the score.")
+        raise ValidationError(_("Please give a reason for changing the score."))
     return snapped
 
 

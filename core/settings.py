@@ -4,6 +4,7 @@ import math
 from dataclasses import dataclass
 
 from core.errors import ValidationError
+from core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -27,18 +28,22 @@ class StatusSettings:
             0 <= self.on_track_gap <= self.at_risk_gap <= 1
         ):
             raise ValidationError(
-                "Gaps must satisfy 0 ≤ on-track gap ≤ at-risk gap ≤ 1 "
-                "(e.g. 0.15 and 0.30 for 15 and 30 percentage points)."
+                _(
+                    "Gaps must satisfy 0 ≤ on-track gap ≤ at-risk gap ≤ 1 "
+                    "(e.g. 0.15 and 0.30 for 15 and 30 percentage points)."
+                )
             )
         if not _is_int(self.stale_days) or not 1 <= self.stale_days <= 365:
-            raise ValidationError("Days before a key result needs an update must be 1 to 365.")
+            raise ValidationError(_("Days before a key result needs an update must be 1 to 365."))
         confidences = (self.off_track_confidence, self.at_risk_confidence)
         if not all(_is_int(c) for c in confidences) or not (
             0 <= self.off_track_confidence < self.at_risk_confidence <= 10
         ):
             raise ValidationError(
-                "Confidence thresholds must be whole numbers with "
-                "0 ≤ off-track confidence < at-risk confidence ≤ 10."
+                _(
+                    "Confidence thresholds must be whole numbers with "
+                    "0 ≤ off-track confidence < at-risk confidence ≤ 10."
+                )
             )
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from core.enums import STATUS_SEVERITY, Status
 from core.errors import ValidationError
+from core.i18n import N_, _
 from core.progress import clamp
 from core.settings import DEFAULT_SETTINGS, StatusSettings
 
@@ -12,12 +13,13 @@ from core.settings import DEFAULT_SETTINGS, StatusSettings
 # must not tip a KR into the next status.
 _GAP_TOLERANCE = 1e-9
 
+# English msgids: show them with status_label() (or ``_(STATUS_LABELS[status])``).
 STATUS_LABELS: dict[Status, str] = {
-    Status.ACHIEVED: "Achieved",
-    Status.ON_TRACK: "On track",
-    Status.AT_RISK: "At risk",
-    Status.NEEDS_UPDATE: "Needs update",
-    Status.OFF_TRACK: "Off track",
+    Status.ACHIEVED: N_("Achieved"),
+    Status.ON_TRACK: N_("On track"),
+    Status.AT_RISK: N_("At risk"),
+    Status.NEEDS_UPDATE: N_("Needs update"),
+    Status.OFF_TRACK: N_("Off track"),
 }
 
 # Each colour carries white text at a WCAG contrast of at least 4.5:1; always shown with
@@ -31,13 +33,18 @@ STATUS_COLORS: dict[Status, str] = {
 }
 
 
+def status_label(status: Status | str) -> str:
+    """A status as the reader's language names it ("On track" / "Đúng hướng")."""
+    return _(STATUS_LABELS[Status(status)])
+
+
 def expected_fraction(cycle_start: date, cycle_end: date, today: date) -> float:
     """Share of the cycle elapsed: 0 on (and before) the first day, 1 on (and after) the last.
 
     Linear in whole days between, so the expected pace is the same all day long.
     """
     if cycle_end < cycle_start:
-        raise ValidationError("The end date must be after the start date.")
+        raise ValidationError(_("The end date must be after the start date."))
     if cycle_end == cycle_start:
         return 1.0 if today >= cycle_start else 0.0
     elapsed = (today - cycle_start).days / (cycle_end - cycle_start).days

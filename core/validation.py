@@ -7,6 +7,7 @@ from datetime import date
 
 from core._text import label
 from core.errors import ValidationError
+from core.i18n import _
 
 _USERNAME = re.compile(r"[a-z0-9._-]{3,40}", re.ASCII)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -28,17 +29,23 @@ def clean_text(value: object, field: str, *, max_len: int, required: bool = True
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationError(f"{label(field)} must be text.")
+        raise ValidationError(_("{field} must be text.").format(field=label(field)))
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not text:
         if required:
-            raise ValidationError(f"{label(field)} is required.")
+            raise ValidationError(_("{field} is required.").format(field=label(field)))
         return ""
     if len(text) > max_len:
-        raise ValidationError(f"{label(field)} is too long (at most {max_len} characters).")
+        raise ValidationError(
+            _("{field} is too long (at most {max_len} characters).").format(
+                field=label(field), max_len=max_len
+            )
+        )
     if any(_is_forbidden_char(c) for c in text):
         raise ValidationError(
-            f"{label(field)} contains invisible control characters; please retype it."
+            _("{field} contains invisible control characters; please retype it.").format(
+                field=label(field)
+            )
         )
     return text
 
@@ -50,30 +57,36 @@ def _is_forbidden_char(char: str) -> bool:
 def validate_password(pw: str) -> None:
     """Refuse passwords that are short, blank, or longer than bcrypt can hash."""
     if not isinstance(pw, str) or not pw:
-        raise ValidationError("Password is required.")
+        raise ValidationError(_("Password is required."))
     if not pw.strip():
-        raise ValidationError("Password cannot be only spaces.")
+        raise ValidationError(_("Password cannot be only spaces."))
     if len(pw) < PASSWORD_MIN_CHARS:
-        raise ValidationError(f"Password must be at least {PASSWORD_MIN_CHARS} characters.")
+        raise ValidationError(
+            _("Password must be at least {count} characters.").format(count=PASSWORD_MIN_CHARS)
+        )
     if any(_is_forbidden_char(c) for c in pw):
-        raise ValidationError("Password contains invisible control characters; please retype it.")
+        raise ValidationError(
+            _("Password contains invisible control characters; please retype it.")
+        )
     if len(pw.encode("utf-8", errors="surrogatepass")) > PASSWORD_MAX_BYTES:
         raise ValidationError(
-            f"Password must be at most {PASSWORD_MAX_BYTES} bytes (bcrypt's limit); "
-            "shorter, or fewer accented characters/emoji."
+            _(
+                "Password must be at most {count} bytes (bcrypt's limit); "
+                "shorter, or fewer accented characters/emoji."
+            ).format(count=PASSWORD_MAX_BYTES)
         )
 
 
 def validate_username(u: object) -> str:
     """Lower-cased username of 3–40 characters from a–z, 0–9, ".", "_" and "-"."""
     if not isinstance(u, str) or not u.strip():
-        raise ValidationError("Username is required.")
+        raise ValidationError(_("Username is required."))
     name = u.strip().lower()
     if not 3 <= len(name) <= 40:
-        raise ValidationError("Username must be 3 to 40 characters long.")
+        raise ValidationError(_("Username must be 3 to 40 characters long."))
     if not _USERNAME.fullmatch(name):
         raise ValidationError(
-            "Username may only contain letters a–z, digits, dots, hyphens and underscores."
+            _("Username may only contain letters a–z, digits, dots, hyphens and underscores.")
         )
     return name
 
@@ -83,25 +96,25 @@ def validate_email(e: object) -> str | None:
     if e is None or (isinstance(e, str) and not e.strip()):
         return None
     if not isinstance(e, str):
-        raise ValidationError("Email must be text.")
+        raise ValidationError(_("Email must be text."))
     email = e.strip().lower()
     if (
         len(email) > MAX_EMAIL_LENGTH
         or not _EMAIL.fullmatch(email)
         or any(_is_forbidden_char(c) for c in email)
     ):
-        raise ValidationError("Email is not valid; expected something like name@example.com.")
+        raise ValidationError(_("Email is not valid; expected something like name@example.com."))
     return email
 
 
 def validate_cycle_dates(start: date | None, end: date | None) -> None:
     """A cycle needs both dates and must end after it starts."""
     if start is None:
-        raise ValidationError("Start date is required.")
+        raise ValidationError(_("Start date is required."))
     if end is None:
-        raise ValidationError("End date is required.")
+        raise ValidationError(_("End date is required."))
     if end <= start:
-        raise ValidationError("The end date must be after the start date.")
+        raise ValidationError(_("The end date must be after the start date."))
 
 
 def periods_overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
@@ -112,9 +125,9 @@ def periods_overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> b
 
 def validate_confidence(c: object) -> int:
     """Confidence as a whole number 0–10 (accepts 7, 7.0 or "7")."""
-    message = "Confidence must be a whole number from 0 to 10."
+    message = _("Confidence must be a whole number from 0 to 10.")
     if c is None or (isinstance(c, str) and not c.strip()):
-        raise ValidationError("Confidence is required.")
+        raise ValidationError(_("Confidence is required."))
     if isinstance(c, bool):
         raise ValidationError(message)
     if isinstance(c, str):
@@ -131,8 +144,8 @@ def validate_confidence(c: object) -> int:
 def validate_currency_code(code: object) -> str:
     """ISO-4217-style code: three letters, returned upper-case (e.g. "vnd" → "VND")."""
     if not isinstance(code, str) or not code.strip():
-        raise ValidationError("Currency code is required.")
+        raise ValidationError(_("Currency code is required."))
     normalised = code.strip().upper()
     if not _CURRENCY.fullmatch(normalised):
-        raise ValidationError("Currency code must be 3 letters, e.g. VND or USD.")
+        raise ValidationError(_("Currency code must be 3 letters, e.g. VND or USD."))
     return normalised

@@ -822,7 +822,8 @@ class _Generator:
                 "role": role,
                 "team_id": team.id,
                 "manager_id": manager_id,
-                "language": language,
+                # The demo's own sign-ins start in English (anyone trying the demo can switch).
+                "language": "en" if login else language,
                 "active": True,
                 "failed_logins": 0,
                 "locked_until": None,

@@ -30,6 +30,7 @@ from sqlalchemy import and_, false, select, true
 from sqlalchemy.orm import Session, aliased
 
 from core.errors import ValidationError
+from core.i18n import _, format_decimal
 from core.permissions import Actor, require_admin
 from db.models import CheckIn, Cycle, KeyResult, Kudos, Objective, Team, User
 
@@ -118,36 +119,42 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
     Excel: the sheet "okrs" if there is one (an export), else the first sheet."""
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise ValidationError("Upload a .csv or .xlsx file (see the template).")
+        raise ValidationError(_("Upload a .csv or .xlsx file (see the template)."))
     if not data:
-        raise ValidationError("The file is empty.")
+        raise ValidationError(_("The file is empty."))
     frame = (_read_csv(data) if suffix == ".csv" else _read_xlsx(data)).fillna("")
     frame.columns = [re.sub(r"\s+", "_", str(c).strip().lower()) for c in frame.columns]
     # A column with neither heading nor values (a stray separator, a formatted empty column)
     blank = frame.columns.str.startswith("unnamed:") & (frame == "").all().to_numpy()
     frame = frame.loc[:, ~blank]
     unknown = [
-        "(one without a heading)" if c.startswith("unnamed:") else c
+        _("(one without a heading)") if c.startswith("unnamed:") else c
         for c in frame.columns
         if c not in COLUMNS
     ]
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if unknown or missing:
-        problems = [f"unknown columns: {', '.join(unknown)}"] if unknown else []
-        problems += [f"missing columns: {', '.join(missing)}"] if missing else []
+        problems = []
+        if unknown:
+            problems.append(_("unknown columns: {columns}").format(columns=", ".join(unknown)))
+        if missing:
+            problems.append(_("missing columns: {columns}").format(columns=", ".join(missing)))
         raise ValidationError(
-            f"The columns do not match the template ({'; '.join(problems)}). "
-            f"Its columns are: {', '.join(COLUMNS)}."
+            _(
+                "The columns do not match the template ({problems}). Its columns are: {columns}."
+            ).format(problems="; ".join(problems), columns=", ".join(COLUMNS))
         )
     frame = frame.reindex(columns=list(COLUMNS), fill_value="").astype(str)
     frame = frame.apply(lambda column: column.str.normalize("NFC").str.strip())
     frame.insert(0, "row", range(2, len(frame) + 2))
     frame = frame[(frame[list(COLUMNS)] != "").any(axis=1)].reset_index(drop=True)
     if frame.empty:
-        raise ValidationError("The file has column headings but no rows to import.")
+        raise ValidationError(_("The file has column headings but no rows to import."))
     if len(frame) > MAX_ROWS:
         raise ValidationError(
-            f"The file has {len(frame):,} rows; import at most {MAX_ROWS:,} at a time."
+            _("The file has {rows} rows; import at most {limit} at a time.").format(
+                rows=format_decimal(len(frame), 0), limit=format_decimal(MAX_ROWS, 0)
+            )
         )
     return frame
 
@@ -157,7 +164,7 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError(
-            "The CSV file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)”."
+            _("The CSV file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)”.")
         ) from None
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -170,9 +177,11 @@ def _read_csv(data: bytes) -> pd.DataFrame:
             skip_blank_lines=False,
         )
     except pd.errors.EmptyDataError:
-        raise ValidationError("The file is empty.") from None
+        raise ValidationError(_("The file is empty.")) from None
     except (pd.errors.ParserError, ValueError) as error:
-        raise ValidationError(f"The CSV file could not be read: {error}") from None
+        raise ValidationError(
+            _("The CSV file could not be read: {error}").format(error=error)
+        ) from None
     # A text cell written by the export as '=… (so a spreadsheet shows it as text) is =….
     return frame.apply(lambda column: column.str.replace(_DEFUSED, "", n=1, regex=True))
 
@@ -182,14 +191,16 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
         sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, keep_default_na=False)
     except Exception:  # not a zip, not a workbook, a damaged file: all the same to the user
         raise ValidationError(
-            "The file could not be read as an Excel workbook (.xlsx). "
-            "Open it in Excel or LibreOffice and save it again as .xlsx."
+            _(
+                "The file could not be read as an Excel workbook (.xlsx). "
+                "Open it in Excel or LibreOffice and save it again as .xlsx."
+            )
         ) from None
     if not sheets:
-        raise ValidationError("The workbook has no sheets.")
+        raise ValidationError(_("The workbook has no sheets."))
     frame = sheets.get(IMPORT_SHEET, next(iter(sheets.values())))
     if frame.columns.empty:
-        raise ValidationError("The file is empty.")
+        raise ValidationError(_("The file is empty."))
     return frame
 
 

@@ -44,6 +44,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from core.enums import CycleState, ObjectiveState
+from core.i18n import LANGUAGES, _, ngettext, using_language
 from db.engine import database_url, make_engine, make_sessionmaker
 from db.models import Cycle, KeyResult, Objective, User, utcnow
 from db.queries.okrs import annotate
@@ -51,48 +52,6 @@ from db.queries.org import CycleRow, status_settings
 
 DEFAULT_BASE_URL = "http://localhost:8501"
 CHECK_IN_PATH = "/log-progress"
-
-# The two languages a person may choose (users.language). A pair is (one, several).
-TEMPLATES: dict[str, dict[str, str | tuple[str, str]]] = {
-    "en": {
-        "subject": (
-            "OKR Tracker: 1 key result needs your update",
-            "OKR Tracker: {count} key results need your update",
-        ),
-        "greeting": "Hello {name},",
-        "intro": (
-            "This key result of yours has had no check-in for {stale_days} days or more. "
-            "A check-in takes under a minute: the current value, your confidence and a short "
-            "note.",
-            "These key results of yours have had no check-in for {stale_days} days or more. "
-            "A check-in takes under a minute: the current value, your confidence and a short "
-            "note.",
-        ),
-        "item": "• {kr}\n  {objective} · {cycle} · {days}\n  Check in: {link}",
-        "days": ("1 day without a check-in", "{n} days without a check-in"),
-        "closing": "Thank you!\nOKR Tracker",
-        "footer": "You receive this reminder because you own these key results.",
-    },
-    "vi": {
-        "subject": (
-            "OKR Tracker: 1 kết quả then chốt cần bạn cập nhật",
-            "OKR Tracker: {count} kết quả then chốt cần bạn cập nhật",
-        ),
-        "greeting": "Chào {name},",
-        "intro": (
-            "Kết quả then chốt dưới đây của bạn đã {stale_days} ngày trở lên chưa được "
-            "cập nhật tiến độ. Mỗi lần cập nhật chỉ mất chưa đến một phút: giá trị hiện tại, "
-            "mức độ tự tin và một ghi chú ngắn.",
-            "Các kết quả then chốt dưới đây của bạn đã {stale_days} ngày trở lên chưa được "
-            "cập nhật tiến độ. Mỗi lần cập nhật chỉ mất chưa đến một phút: giá trị hiện tại, "
-            "mức độ tự tin và một ghi chú ngắn.",
-        ),
-        "item": "• {kr}\n  {objective} · {cycle} · {days}\n  Cập nhật ngay: {link}",
-        "days": ("1 ngày chưa cập nhật", "{n} ngày chưa cập nhật"),
-        "closing": "Cảm ơn bạn!\nOKR Tracker",
-        "footer": "Bạn nhận được lời nhắc này vì bạn phụ trách các kết quả then chốt trên.",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -199,7 +158,7 @@ def reminders(session: Session, now: datetime | None = None) -> list[Reminder]:
                 "username": row.username,
                 "display_name": row.display_name,
                 "email": row.email if isinstance(row.email, str) and row.email else None,
-                "language": row.language if row.language in TEMPLATES else "en",
+                "language": row.language if row.language in LANGUAGES else "en",
             }
         krs.setdefault(owner, []).append(
             StaleKR(
@@ -224,39 +183,55 @@ def check_in_link(base_url: str, kr: StaleKR) -> str:
     return f"{base_url.rstrip('/')}{CHECK_IN_PATH}?{query}"
 
 
-def _pick(forms: str | tuple[str, str], count: int) -> str:
-    if isinstance(forms, str):
-        return forms
-    return forms[0] if count == 1 else forms[1]
-
-
 def subject(reminder: Reminder) -> str:
+    """The subject line, in the person's language."""
     count = len(reminder.krs)
-    return _pick(TEMPLATES[reminder.language]["subject"], count).format(count=count)
+    with using_language(reminder.language):
+        return ngettext(
+            "OKR Tracker: {count} key result needs your update",
+            "OKR Tracker: {count} key results need your update",
+            count,
+        ).format(count=count)
 
 
 def body(reminder: Reminder, base_url: str, stale_days: int) -> str:
-    text = TEMPLATES[reminder.language]
+    """The message, in the person's language: a line and a check-in link per key result."""
     count = len(reminder.krs)
-    items = [
-        text["item"].format(
-            kr=kr.title,
-            objective=kr.objective_title,
-            cycle=kr.cycle_name,
-            days=_pick(text["days"], kr.days_since_update).format(n=kr.days_since_update),
-            link=check_in_link(base_url, kr),
-        )
-        for kr in reminder.krs
-    ]
-    return "\n\n".join(
-        [
-            text["greeting"].format(name=reminder.display_name),
-            _pick(text["intro"], count).format(stale_days=stale_days),
-            *items,
-            text["closing"],
-            f"-- \n{text['footer']}",
+    with using_language(reminder.language):
+        items = [
+            # TRANSLATORS: one key result in the reminder email; keep the line breaks and the
+            # two spaces that indent the second and third lines.
+            _("• {kr}\n  {objective} · {cycle} · {days}\n  Check in: {link}").format(
+                kr=kr.title,
+                objective=kr.objective_title,
+                cycle=kr.cycle_name,
+                days=ngettext(
+                    "{count} day without a check-in",
+                    "{count} days without a check-in",
+                    kr.days_since_update,
+                ).format(count=kr.days_since_update),
+                link=check_in_link(base_url, kr),
+            )
+            for kr in reminder.krs
         ]
-    )
+        intro = ngettext(
+            "This key result of yours has had no check-in for {stale_days} days or more. "
+            "A check-in takes under a minute: the current value, your confidence and a short "
+            "note.",
+            "These key results of yours have had no check-in for {stale_days} days or more. "
+            "A check-in takes under a minute: the current value, your confidence and a short "
+            "note.",
+            count,
+        ).format(stale_days=stale_days)
+        return "\n\n".join(
+            [
+                _("Hello {name},").format(name=reminder.display_name),
+                intro,
+                *items,
+                _("Thank you!\nOKR Tracker"),
+                "-- \n" + _("You receive this reminder because you own these key results."),
+            ]
+        )
 
 
 def message(reminder: Reminder, base_url: str, stale_days: int, sender: str) -> EmailMessage:

@@ -20,6 +20,7 @@ from streamlit_authenticator.utilities.exceptions import LoginError
 
 from core.accounts import MAX_FAILED_LOGINS, effective_failed_logins, is_locked, lock_message
 from core.errors import ValidationError
+from core.i18n import _
 from core.validation import validate_username
 from db import commands, queries
 from db.engine import PROJECT_ROOT
@@ -41,14 +42,18 @@ def cookie_key() -> str:
     key = os.environ.get("OKR_COOKIE_KEY") or _secret("cookie_key")
     if key:
         if len(key.encode()) < 32:
-            raise ConfigurationError("The cookie key must be at least 32 bytes long.")
+            raise ConfigurationError(_("The cookie key must be at least 32 bytes long."))
         return key
     if os.environ.get("OKR_ENV", "").lower() == "production":
         raise ConfigurationError(
-            "No cookie signing key is configured. Set OKR_COOKIE_KEY (at least 32 random "
-            'bytes, e.g. `python -c "import secrets; print(secrets.token_urlsafe(48))"`) or '
-            '`cookie_key = "..."` in .streamlit/secrets.toml. Every server behind one '
-            "address needs the same key."
+            _(
+                "No cookie signing key is configured. Set OKR_COOKIE_KEY (at least 32 random "
+                "bytes, e.g. {command}) or {setting} in .streamlit/secrets.toml. Every server "
+                "behind one address needs the same key."
+            ).format(
+                command='`python -c "import secrets; print(secrets.token_urlsafe(48))"`',
+                setting='`cookie_key = "..."`',
+            )
         )
     return _local_key(LOCAL_KEY_FILE)
 
@@ -165,12 +170,15 @@ def render_login(authenticator: stauth.Authenticate, directory: SignInDirectory)
         return
     box = st.empty()
     with box.form("app.login"):
-        st.subheader("Sign in")
-        username = st.text_input("Username", key="app.login.username", autocomplete="username")
+        st.subheader(_("Sign in"))
+        username = st.text_input(_("Username"), key="app.login.username", autocomplete="username")
         password = st.text_input(
-            "Password", type="password", key="app.login.password", autocomplete="current-password"
+            _("Password"),
+            type="password",
+            key="app.login.password",
+            autocomplete="current-password",
         )
-        submitted = st.form_submit_button("Sign in", type="primary")
+        submitted = st.form_submit_button(_("Sign in"), type="primary")
     if not submitted:
         return
     try:
@@ -185,7 +193,7 @@ def render_login(authenticator: stauth.Authenticate, directory: SignInDirectory)
         box.empty()
         authenticator.cookie_controller.set_cookie()
     elif not _show_lock(directory):
-        st.error("Incorrect username or password.", icon=":material/error:")
+        st.error(_("Incorrect username or password."), icon=":material/error:")
 
 
 def _persist_attempts(directory: SignInDirectory) -> None:
@@ -210,9 +218,9 @@ def _show_login_error(directory: SignInDirectory, message: str) -> None:
     st.session_state["authentication_status"] = None
     if not _show_lock(directory):
         st.error(
-            "Your sign-in could not be completed; sign in again."
+            _("Your sign-in could not be completed; sign in again.")
             if "authorized" in message
-            else "Incorrect username or password.",
+            else _("Incorrect username or password."),
             icon=":material/error:",
         )
 

@@ -12,6 +12,11 @@ chart can never show stale data: new data is a new key.
 
 The chart functions in components/charts.py stay pure (DataFrame -> alt.Chart) and are still
 tested through ``chart.to_dict()``.
+
+Charts carry translated text (axis, legend and tooltip titles, labels drawn in the chart), so
+the cache is keyed by the language too (``core.i18n.current_language()``), and a spec drawn in
+another language than English gets a Vega locale: its numbers (1.234,5) and the month and day
+names of its date formats ("%d %b") read as that language writes them.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from babel import Locale, dates
+
+from core.i18n import DEFAULT_LANGUAGE, current_language
 
 Spec = dict[str, Any]
 
@@ -31,14 +39,63 @@ def spec(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Spec:
     distinct arguments. Arguments must pickle (DataFrames, numbers, strings, lists)."""
     payload = pickle.dumps((args, sorted(kwargs.items())), protocol=pickle.HIGHEST_PROTOCOL)
     digest = hashlib.blake2b(payload, digest_size=20).hexdigest()
-    return _spec(build, f"{build.__module__}.{build.__qualname__}", digest, args, kwargs)
+    name = f"{build.__module__}.{build.__qualname__}"
+    return _spec(build, name, digest, current_language(), args, kwargs)
 
 
 @st.cache_data(max_entries=1000, show_spinner=False)
-def _spec(_build: Callable[..., Any], name: str, digest: str, _args, _kwargs) -> Spec:
-    # Keyed by name and digest only (underscored arguments are not hashed): hashing the
-    # DataFrames Streamlit's way would cost more than the digest of their pickle.
-    return _vega_lite(_build(*_args, **_kwargs))
+def _spec(
+    _build: Callable[..., Any], name: str, digest: str, language: str, _args, _kwargs
+) -> Spec:
+    # Keyed by name, digest and language only (underscored arguments are not hashed): hashing
+    # the DataFrames Streamlit's way would cost more than the digest of their pickle. The
+    # language is a key because the chart's titles and labels are translated as it is built.
+    return _localised(_vega_lite(_build(*_args, **_kwargs)), language)
+
+
+def _localised(spec: Spec, language: str) -> Spec:
+    """The spec with the language's number and date formatting (English needs none)."""
+    if language == DEFAULT_LANGUAGE:
+        return spec
+    config = dict(spec.get("config") or {})
+    config["locale"] = vega_locale(language)
+    return {**spec, "config": config}
+
+
+def vega_locale(language: str) -> dict[str, Any]:
+    """Vega's number and time format locale for a language, from Babel's CLDR data."""
+    locale = Locale.parse(language)
+    symbols = locale.number_symbols["latn"]
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # Babel counts from Monday, Vega from Sunday
+
+    def days(width: str) -> list[str]:
+        names = dates.get_day_names(width, locale=locale)
+        return [names[day] for day in sunday_first]
+
+    def months(width: str) -> list[str]:
+        names = dates.get_month_names(width, locale=locale)
+        return [names[month] for month in range(1, 13)]
+
+    periods = locale.day_periods["format"]["abbreviated"]
+    return {
+        "number": {
+            "decimal": symbols["decimal"],
+            "thousands": symbols["group"],
+            "grouping": [3],
+            "currency": ["", ""],
+            "percent": "%",
+        },
+        "time": {
+            "dateTime": "%x %X",
+            "date": "%d/%m/%Y",
+            "time": "%H:%M:%S",
+            "periods": [periods["am"], periods["pm"]],
+            "days": days("wide"),
+            "shortDays": days("abbreviated"),
+            "months": months("wide"),
+            "shortMonths": months("abbreviated"),
+        },
+    }
 
 
 def _vega_lite(chart) -> Spec:

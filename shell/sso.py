@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
+from core.i18n import _
 from db.commands import sso as sso_commands
 from db.queries import sso as sso_queries
 from shell import store
@@ -95,24 +96,30 @@ def accept_identity() -> str | None:
         return None
     email = str(claims.get("email") or "").strip()
     if not email:
-        return (
+        return _(
             "Your identity provider did not send an email address, so OKR Tracker cannot "
             "tell who you are."
         )
     if claims.get("email_verified") is False:
-        return f"Your identity provider has not verified {email}; verify it there and try again."
+        return _(
+            "Your identity provider has not verified {email}; verify it there and try again."
+        ).format(email=email)
     match = store.read(sso_queries.account_for_email, email)
     username = match.username
     if username is None and match.usernames:
         if match.only_inactive:
-            return f"The account for {email} is deactivated. Ask an admin if this is a mistake."
-        return f"More than one account uses {email}. Ask an admin to fix the people list."
+            return _(
+                "The account for {email} is deactivated. Ask an admin if this is a mistake."
+            ).format(email=email)
+        return _("More than one account uses {email}. Ask an admin to fix the people list.").format(
+            email=email
+        )
     if username is None:
         if not store.read(sso_queries.auto_create_enabled):
-            return (
-                f"No OKR Tracker account uses {email}. Ask an admin to add you, "
+            return _(
+                "No OKR Tracker account uses {email}. Ask an admin to add you, "
                 "or sign in with your username and password."
-            )
+            ).format(email=email)
         created = store.write(
             sso_commands.create_member_from_identity,
             email,
@@ -143,16 +150,16 @@ def sign_in_options(refusal: str | None) -> None:
     if refusal:
         st.error(refusal, icon=":material/no_accounts:")
         # A callback: it runs before the next run, so that run no longer sees the identity.
-        st.button("Use another account", key="app.sso.forget", on_click=st.logout)
+        st.button(_("Use another account"), key="app.sso.forget", on_click=st.logout)
     for provider in found:
         if st.button(
-            f"Sign in with {provider.label}",
+            _("Sign in with {provider}").format(provider=provider.label),
             key=f"app.sso.{provider.name or 'default'}",
             type="primary",
             icon=":material/login:",
         ):
             st.login(provider.name)
-    st.caption("or with your username and password:")
+    st.caption(_("or with your username and password:"))
 
 
 def sign_out(_details: object = None) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import DomainError
+from core.i18n import _, current_language
 from db.engine import database_url, make_engine, make_sessionmaker, transaction
 from db.migrate import upgrade_head
 from db.queries import data_version
@@ -39,11 +40,22 @@ class Database:
     sessions: sessionmaker[Session]
 
 
+_prepared: set[str] = set()  # URLs whose database this process has connected and migrated
+
+
 def database() -> Database:
-    return _database(database_url())
+    url = database_url()
+    if url in _prepared:
+        return _database(url)
+    # The first time only: a spinner in the reader's language (a cache_resource spinner is
+    # fixed when the module is imported, before any language is known).
+    with st.spinner(_("Preparing the database…")):
+        found = _database(url)
+    _prepared.add(url)
+    return found
 
 
-@st.cache_resource(show_spinner="Preparing the database…")
+@st.cache_resource(show_spinner=False)
 def _database(url: str) -> Database:
     """Connect and migrate to the newest schema, once per process and URL (failures are not
     cached, so the app recovers once the database is back)."""
@@ -111,11 +123,13 @@ def begin_run() -> None:
 
 
 def cached(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a read through the cache; arguments must be hashable (ids, dates, strings)."""
+    """Run a read through the cache; arguments must be hashable (ids, dates, strings). The
+    language is part of the key: a read may return translated text."""
     version = st.session_state.get(_VERSION_KEY)
     name = f"{query.__module__}.{query.__qualname__}"
     kwargs_items = tuple(sorted(kwargs.items()))
-    return _cached_read(query, _key(name, version, args, kwargs_items), args, kwargs_items)
+    key = _key(name, version, current_language(), args, kwargs_items)
+    return _cached_read(query, key, args, kwargs_items)
 
 
 def _key(*parts: Any) -> str:
@@ -129,19 +143,20 @@ def _key(*parts: Any) -> str:
 @st.cache_data(max_entries=2000, show_spinner=False)
 def _cached_read(_query: Callable[..., Any], key: str, _args, _kwargs):
     # Only `key` is hashed by Streamlit (underscored arguments are not): it covers the
-    # query's name, the data version and the arguments.
+    # query's name, the data version, the language and the arguments.
     return read(_query, *_args, **dict(_kwargs))
 
 
 def derived(compute: Callable[..., Any], *args: Any) -> Any:
     """Run a pure function of cached reads through the cache, keyed by its arguments and the
     data version: for work over many rows (ranking a whole board, say) whose result a page
-    shows only in part. ``compute`` may call ``cached``; arguments must be hashable."""
+    shows only in part. ``compute`` may call ``cached``; arguments must be hashable. The
+    language is part of the key, as in ``cached``."""
     version = st.session_state.get(_VERSION_KEY)
     # Page scripts all run as "__main__": the file tells two pages' functions apart.
     where = getattr(getattr(compute, "__code__", None), "co_filename", "")
     name = f"{compute.__module__}.{compute.__qualname__}@{where}"
-    return _derived(compute, _key(name, version, args), args)
+    return _derived(compute, _key(name, version, current_language(), args), args)
 
 
 @st.cache_data(max_entries=500, show_spinner=False)
@@ -172,14 +187,16 @@ def write(
         return _refused(str(error), show_error)
     except IntegrityError:
         return _refused(
-            "That clashes with something saved meanwhile (for example the same name twice). "
-            "Reload and try again.",
+            _(
+                "That clashes with something saved meanwhile (for example the same name "
+                "twice). Reload and try again."
+            ),
             show_error,
         )
     except OperationalError:
         log.exception("database error during %s", command.__name__)
         return _refused(
-            "The database did not answer, so nothing was saved. Try again in a moment.",
+            _("The database did not answer, so nothing was saved. Try again in a moment."),
             show_error,
         )
     begin_run()

@@ -34,8 +34,10 @@ from db.commands.org import (
     update_cycle,
     update_team,
 )
+from db.commands.preferences import set_language
 
 __all__ = [
+    "set_language",
     "CheckInInput",
     "KRInput",
     "ObjectiveInput",

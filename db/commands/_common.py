@@ -7,14 +7,20 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound, StaleVersion
+from core.i18n import _
 
 T = TypeVar("T")
+
+
+def _gone(what: str) -> NotFound:
+    """``what`` is an English noun marked with ``N_`` by the caller ("key result")."""
+    return NotFound(_("That {what} no longer exists — reload the page.").format(what=_(what)))
 
 
 def get_or_refuse(session: Session, model: type[T], record_id: int | None, what: str) -> T:
     record = session.get(model, record_id) if record_id is not None else None
     if record is None:
-        raise NotFound(f"That {what} no longer exists — reload the page.")
+        raise _gone(what)
     return record
 
 
@@ -22,7 +28,7 @@ def get_for_update(session: Session, model: type[T], record_id: int | None, what
     """Load a record with a row lock (PostgreSQL), so concurrent writes queue."""
     record = session.get(model, record_id, with_for_update=True) if record_id is not None else None
     if record is None:
-        raise NotFound(f"That {what} no longer exists — reload the page.")
+        raise _gone(what)
     return record
 
 

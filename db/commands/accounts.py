@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core import accounts
 from core.enums import Role
 from core.errors import PermissionDenied, ValidationError
+from core.i18n import N_, _
 from core.permissions import Actor, require_admin
 from core.validation import clean_text, validate_email, validate_password, validate_username
 from db import audit
@@ -40,7 +41,7 @@ class UserInput:
 def create_first_admin(session: Session, data: UserInput) -> int:
     """First-run setup: allowed only while the database has no users at all."""
     if session.scalar(select(func.count(User.id))):
-        raise PermissionDenied("Setup is already done: sign in with an existing account.")
+        raise PermissionDenied(_("Setup is already done: sign in with an existing account."))
     user = _new_user(session, data, role=Role.ADMIN)
     audit.record(
         session, user.id, "user.create_first_admin", "user", user.id, None, audit.snapshot(user)
@@ -74,12 +75,12 @@ def record_successful_login(session: Session, username: str) -> None:
 
 
 def change_password(session: Session, actor: Actor, current: str, new: str) -> None:
-    user = get_for_update(session, User, actor.id, "account")
+    user = get_for_update(session, User, actor.id, N_("account"))
     if not verify_password(current or "", user.password_hash):
-        raise ValidationError("The current password is not correct.")
+        raise ValidationError(_("The current password is not correct."))
     _check_password(new)
     if new == current:
-        raise ValidationError("The new password must differ from the current one.")
+        raise ValidationError(_("The new password must differ from the current one."))
     user.password_hash = hash_password(new)
     audit.record(session, actor.id, "user.change_password", "user", user.id)
 
@@ -97,12 +98,12 @@ def create_user(session: Session, actor: Actor, data: UserInput) -> int:
 def update_user(session: Session, actor: Actor, user_id: int, data: UserInput) -> None:
     """Edit name, email, role, team, manager and language (not username or password)."""
     require_admin(actor)
-    user = get_for_update(session, User, user_id, "person")
+    user = get_for_update(session, User, user_id, N_("person"))
     before = audit.snapshot(user)
     role = _role(data.role)
     if user.id == actor.id and role != Role.ADMIN:
-        raise ValidationError("You cannot remove your own admin role; ask another admin.")
-    user.display_name = clean_text(data.display_name, "display name", max_len=120)
+        raise ValidationError(_("You cannot remove your own admin role; ask another admin."))
+    user.display_name = clean_text(data.display_name, N_("display name"), max_len=120)
     user.email = _unique_email(session, data.email, exclude_id=user.id)
     user.role = role
     user.team_id = _existing_team(session, data.team_id)
@@ -113,9 +114,9 @@ def update_user(session: Session, actor: Actor, user_id: int, data: UserInput) -
 
 def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) -> None:
     require_admin(actor)
-    user = get_for_update(session, User, user_id, "person")
+    user = get_for_update(session, User, user_id, N_("person"))
     if user.id == actor.id and not active:
-        raise ValidationError("You cannot deactivate your own account.")
+        raise ValidationError(_("You cannot deactivate your own account."))
     before = audit.snapshot(user)
     user.active = bool(active)
     audit.record(
@@ -132,7 +133,7 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
 def reset_password(session: Session, actor: Actor, user_id: int, new_password: str) -> None:
     """Set a new password and lift any lock; the person should change it after signing in."""
     require_admin(actor)
-    user = get_for_update(session, User, user_id, "person")
+    user = get_for_update(session, User, user_id, N_("person"))
     _check_password(new_password)
     user.password_hash = hash_password(new_password)
     user.failed_logins, user.locked_until = 0, None
@@ -145,11 +146,13 @@ def reset_password(session: Session, actor: Actor, user_id: int, new_password: s
 def _new_user(session: Session, data: UserInput, role: Role) -> User:
     username = validate_username(data.username)
     if session.scalar(select(User.id).where(func.lower(User.username) == username)):
-        raise ValidationError(f"The username “{username}” is already taken.")
+        raise ValidationError(
+            _("The username “{username}” is already taken.").format(username=username)
+        )
     _check_password(data.password)
     user = User(
         username=username,
-        display_name=clean_text(data.display_name, "display name", max_len=120),
+        display_name=clean_text(data.display_name, N_("display name"), max_len=120),
         email=_unique_email(session, data.email),
         password_hash=hash_password(data.password),
         role=role,
@@ -168,19 +171,19 @@ def _check_password(password: str | None) -> None:
     validate_password(password or "")
     # The sign-in form strips spaces around what is typed, so such a password could never match.
     if password != password.strip():
-        raise ValidationError("Password cannot start or end with a space.")
+        raise ValidationError(_("Password cannot start or end with a space."))
 
 
 def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise ValidationError(f"Unknown role “{value}”.") from None
+        raise ValidationError(_("Unknown role “{role}”.").format(role=value)) from None
 
 
 def _language(value: str) -> str:
     if value not in LANGUAGES:
-        raise ValidationError("Language must be English (en) or Vietnamese (vi).")
+        raise ValidationError(_("Language must be English (en) or Vietnamese (vi)."))
     return value
 
 
@@ -192,29 +195,31 @@ def _unique_email(session: Session, email: str | None, exclude_id: int | None = 
         select(User.id).where(func.lower(User.email) == cleaned, User.id != (exclude_id or -1))
     )
     if clash:
-        raise ValidationError(f"The email “{cleaned}” is already used by another person.")
+        raise ValidationError(
+            _("The email “{email}” is already used by another person.").format(email=cleaned)
+        )
     return cleaned
 
 
 def _existing_team(session: Session, team_id: int | None) -> int | None:
     if team_id is None:
         return None
-    return get_or_refuse(session, Team, team_id, "team").id
+    return get_or_refuse(session, Team, team_id, N_("team")).id
 
 
 def _valid_manager(session: Session, manager_id: int | None, user_id: int | None) -> int | None:
     """A manager must be an active person, and not the person or someone they manage."""
     if manager_id is None:
         return None
-    manager = get_or_refuse(session, User, manager_id, "manager")
+    manager = get_or_refuse(session, User, manager_id, N_("manager"))
     if not manager.active:
-        raise ValidationError("The manager must be an active person.")
+        raise ValidationError(_("The manager must be an active person."))
     seen: set[int] = set()
     current: User | None = manager
     while current is not None and current.id not in seen:
         if current.id == user_id:
             raise ValidationError(
-                "A person cannot be managed by themself or by someone they manage."
+                _("A person cannot be managed by themself or by someone they manage.")
             )
         seen.add(current.id)
         current = session.get(User, current.manager_id) if current.manager_id else None

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.enums import CycleState, KRKind, ObjectiveState
+from core.enums import CycleState, KRKind, ObjectiveState, state_word
 from core.errors import DomainError, ValidationError
+from core.i18n import N_, _
 from core.permissions import Actor, require_check_in
 from core.progress import parse_number
 from core.validation import clean_text, validate_confidence
@@ -29,7 +30,7 @@ class CheckInInput:
 
 
 def check_in(session: Session, actor: Actor, data: CheckInInput) -> int:
-    kr = get_for_update(session, KeyResult, data.key_result_id, "key result")
+    kr = get_for_update(session, KeyResult, data.key_result_id, N_("key result"))
     objective = session.get(Objective, kr.objective_id)
     # A shared lock: check-ins do not wait for each other, but a cycle closing meanwhile
     # waits for them (and a check-in after the close sees it closed).
@@ -41,7 +42,7 @@ def check_in(session: Session, actor: Actor, data: CheckInInput) -> int:
         author_id=actor.id,
         value=_value(kr, data.value),
         confidence=validate_confidence(data.confidence),
-        note=clean_text(data.note, "note", max_len=NOTE_MAX, required=False),
+        note=clean_text(data.note, N_("note"), max_len=NOTE_MAX, required=False),
         created_at=utcnow(),
     )
     session.add(entry)
@@ -62,24 +63,32 @@ def check_in(session: Session, actor: Actor, data: CheckInInput) -> int:
 def check_in_many(session: Session, actor: Actor, entries: Sequence[CheckInInput]) -> int:
     """“Update all my KRs”: every check-in is saved, or none is."""
     if not entries:
-        raise ValidationError("Change at least one key result before saving.")
+        raise ValidationError(_("Change at least one key result before saving."))
     for number, data in enumerate(entries, start=1):
         try:
             check_in(session, actor, data)
         except DomainError as error:
-            raise type(error)(f"Row {number}: {error}") from None
+            raise type(error)(
+                _("Row {number}: {error}").format(number=number, error=error)
+            ) from None
     return len(entries)
 
 
 def _require_open(objective: Objective, cycle: Cycle) -> None:
     if cycle.state == CycleState.CLOSED:
         raise ValidationError(
-            f"The cycle “{cycle.name}” is closed: check-ins are locked. An admin can reopen it."
+            _(
+                "The cycle “{cycle}” is closed: check-ins are locked. An admin can reopen it."
+            ).format(cycle=cycle.name)
         )
     if objective.state == ObjectiveState.DRAFT:
-        raise ValidationError("Publish the objective before checking in on its key results.")
+        raise ValidationError(_("Publish the objective before checking in on its key results."))
     if objective.state in (ObjectiveState.ARCHIVED, ObjectiveState.CLOSED):
-        raise ValidationError(f"This objective is {objective.state}: check-ins are locked.")
+        raise ValidationError(
+            _("This objective is {state}: check-ins are locked.").format(
+                state=state_word(objective.state)
+            )
+        )
 
 
 def _value(kr: KeyResult, value: object) -> float:
@@ -88,10 +97,10 @@ def _value(kr: KeyResult, value: object) -> float:
             return 1.0
         if value in (False, 0, 0.0, "0", "not done"):
             return 0.0
-        raise ValidationError("A milestone is either done or not done.")
+        raise ValidationError(_("A milestone is either done or not done."))
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValidationError("Enter the new value.")
-    return parse_number(value, "value")
+        raise ValidationError(_("Enter the new value."))
+    return parse_number(value, N_("value"))
 
 
 def _set_current_from_latest(session: Session, kr: KeyResult) -> None:

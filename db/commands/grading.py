@@ -41,8 +41,10 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
-from core.enums import CycleState, ObjectiveState, Role
+from core.enums import CycleState, ObjectiveState, Role, state_word
 from core.errors import NotFound, PermissionDenied, ValidationError
+from core.formatting import format_score
+from core.i18n import N_, _
 from core.permissions import Actor, can_reopen_cycle, require_grade
 from core.progress import kr_progress
 from core.scoring import (
@@ -58,7 +60,7 @@ from db.commands._common import check_version, get_for_update
 from db.models import Cycle, KeyResult, Objective
 
 GRADED_STATES = (ObjectiveState.ACTIVE, ObjectiveState.CLOSED)
-CLOSE_REFUSAL = (
+CLOSE_REFUSAL = N_(
     "Closing a cycle ends it for every team, so only executives and admins can close it. "
     "Grade your teams' key results here; the rest get their default score at the close."
 )
@@ -97,11 +99,13 @@ def propose_score(
     confirms it. A confirmed score can only be changed by a grader."""
     kr, objective, cycle = _load(session, kr_id, version)
     if kr.owner_id != actor.id:
-        raise PermissionDenied("Only the key result's owner can propose a score for it.")
+        raise PermissionDenied(_("Only the key result's owner can propose a score for it."))
     _require_gradable(objective, cycle)
     if kr.score_confirmed:
         raise ValidationError(
-            f"This score ({kr.score:.1f}) is already confirmed; ask your lead if it should change."
+            _(
+                "This score ({score}) is already confirmed; ask your lead if it should change."
+            ).format(score=format_score(kr.score))
         )
     snapped = validate_score_override(score, reason, kr_default_score(kr))
     before = _grade_snapshot(kr, objective)
@@ -116,7 +120,11 @@ def confirm_score(session: Session, actor: Actor, kr_id: int, version: int | Non
     require_grade(actor, objective.team_id)
     _require_gradable(objective, cycle)
     if kr.score_confirmed:
-        raise ValidationError(f"“{kr.title}” is already confirmed at {kr.score:.1f}.")
+        raise ValidationError(
+            _("“{title}” is already confirmed at {score}.").format(
+                title=kr.title, score=format_score(kr.score)
+            )
+        )
     before = _grade_snapshot(kr, objective)
     if kr.score is None:
         kr.score = kr_default_score(kr)
@@ -131,10 +139,10 @@ def accept_default_scores(session: Session, actor: Actor, objective_ids: Iterabl
     KRs were confirmed."""
     ids = sorted({int(i) for i in objective_ids})
     if not ids:
-        raise ValidationError("There are no objectives to grade here.")
+        raise ValidationError(_("There are no objectives to grade here."))
     confirmed = 0
     for objective_id in ids:  # in id order, so concurrent graders lock in the same order
-        objective = get_for_update(session, Objective, objective_id, "objective")
+        objective = get_for_update(session, Objective, objective_id, N_("objective"))
         require_grade(actor, objective.team_id)
         _require_gradable(objective, session.get(Cycle, objective.cycle_id))
         undecided = session.scalars(
@@ -160,7 +168,7 @@ def accept_default_scores(session: Session, actor: Actor, objective_ids: Iterabl
         )
     if not confirmed:
         raise ValidationError(
-            "Every key result here already has a confirmed score or a proposal to decide on."
+            _("Every key result here already has a confirmed score or a proposal to decide on.")
         )
     return confirmed
 
@@ -179,18 +187,20 @@ def close_cycle(session: Session, actor: Actor, cycle_id: int) -> CloseSummary:
     KR update re-checks "still undecided", so a grade saved meanwhile is never overwritten.
     """
     if actor.role not in (Role.EXECUTIVE, Role.ADMIN):
-        raise PermissionDenied(CLOSE_REFUSAL)
-    cycle = get_for_update(session, Cycle, cycle_id, "cycle")
+        raise PermissionDenied(_(CLOSE_REFUSAL))
+    cycle = get_for_update(session, Cycle, cycle_id, N_("cycle"))
     if cycle.state == CycleState.PLANNING:
         raise ValidationError(
-            f"“{cycle.name}” has not started (planning); there is nothing to grade or close."
+            _("“{cycle}” has not started (planning); there is nothing to grade or close.").format(
+                cycle=cycle.name
+            )
         )
     finishing = cycle.state == CycleState.CLOSED
     undecided_filter = [KeyResult.score_confirmed.is_(False), KeyResult.score_reason.is_(None)]
     if finishing:  # defaults already given stay as they are: only the missing ones are filled
         undecided_filter.append(KeyResult.score.is_(None))
         if not _unfinished(session, cycle.id):
-            raise ValidationError(f"“{cycle.name}” is already closed.")
+            raise ValidationError(_("“{cycle}” is already closed.").format(cycle=cycle.name))
     before = audit.snapshot(cycle)
     graded = Objective.cycle_id == cycle.id, Objective.state.in_(GRADED_STATES)
     undecided = session.execute(
@@ -258,10 +268,12 @@ def reopen_cycle(session: Session, actor: Actor, cycle_id: int) -> int:
     check-ins work. Scores stay; undecided ones are refreshed when it closes again. Returns
     how many objectives were reopened."""
     if not can_reopen_cycle(actor):
-        raise PermissionDenied("Only admins can reopen a cycle.")
-    cycle = get_for_update(session, Cycle, cycle_id, "cycle")
+        raise PermissionDenied(_("Only admins can reopen a cycle."))
+    cycle = get_for_update(session, Cycle, cycle_id, N_("cycle"))
     if cycle.state != CycleState.CLOSED:
-        raise ValidationError(f"“{cycle.name}” is not closed, so there is nothing to reopen.")
+        raise ValidationError(
+            _("“{cycle}” is not closed, so there is nothing to reopen.").format(cycle=cycle.name)
+        )
     org.set_cycle_state(session, actor, cycle.id, CycleState.ACTIVE)  # refuses an overlap
     objs = Objective.__table__
     reopened = session.execute(
@@ -298,9 +310,11 @@ def _load(session: Session, kr_id: int, version: int | None) -> tuple[KeyResult,
     accept_default_scores uses too), so concurrent graders queue instead of deadlocking."""
     objective_id = session.scalar(select(KeyResult.objective_id).where(KeyResult.id == kr_id))
     if objective_id is None:
-        raise NotFound("That key result no longer exists — reload the page.")
-    objective = get_for_update(session, Objective, objective_id, "objective")
-    kr = get_for_update(session, KeyResult, kr_id, "key result")
+        raise NotFound(
+            _("That {what} no longer exists — reload the page.").format(what=_("key result"))
+        )
+    objective = get_for_update(session, Objective, objective_id, N_("objective"))
+    kr = get_for_update(session, KeyResult, kr_id, N_("key result"))
     check_version(kr, version)
     return kr, objective, session.get(Cycle, objective.cycle_id)
 
@@ -308,16 +322,20 @@ def _load(session: Session, kr_id: int, version: int | None) -> tuple[KeyResult,
 def _require_gradable(objective: Objective, cycle: Cycle) -> None:
     if cycle.state == CycleState.PLANNING:
         raise ValidationError(
-            f"“{cycle.name}” has not started yet; key results are graded once it is under way."
+            _("“{cycle}” has not started yet; key results are graded once it is under way.").format(
+                cycle=cycle.name
+            )
         )
     if objective.state not in GRADED_STATES:
         raise ValidationError(
-            f"This objective is {objective.state}; only published objectives are graded."
+            _("This objective is {state}; only published objectives are graded.").format(
+                state=state_word(objective.state)
+            )
         )
 
 
 def _reason(reason: str | None) -> str | None:
-    return clean_text(reason, "reason", max_len=MAX_REASON_LENGTH, required=False) or None
+    return clean_text(reason, N_("reason"), max_len=MAX_REASON_LENGTH, required=False) or None
 
 
 def _grade_snapshot(kr: KeyResult, objective: Objective) -> dict:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.enums import KRKind, ObjectiveState
 from core.errors import DomainError, ValidationError
+from core.i18n import _, ngettext
 from core.permissions import Actor, require_admin
 from db import audit
 from db.commands.okrs import (
@@ -64,8 +65,13 @@ def import_okrs(session: Session, actor: Actor, table: pd.DataFrame) -> ImportCh
     if result.errors:
         count = len(result.errors)
         raise ValidationError(
-            f"{count} {'row has an error' if count == 1 else 'rows have errors'}, so nothing "
-            "was imported. Fix the file and upload it again."
+            ngettext(
+                "{count} row has an error, so nothing was imported. "
+                "Fix the file and upload it again.",
+                "{count} rows have errors, so nothing was imported. "
+                "Fix the file and upload it again.",
+                count,
+            ).format(count=count)
         )
     summary = {"objectives": result.objectives, "key_results": result.key_results}
     audit.record(session, actor.id, "okr.import", "import", None, None, summary)
@@ -99,9 +105,11 @@ def _import(session: Session, actor: Actor, table: pd.DataFrame) -> ImportCheck:
         if row.number in errors:
             continue
         if row["ref"] not in objectives:
-            errors[row.number] = f"No objective row has the ref “{row['ref']}”."
+            errors[row.number] = _("No objective row has the ref “{ref}”.").format(ref=row["ref"])
         elif row["ref"] not in created:
-            errors[row.number] = f"Fix its objective (row {objectives[row['ref']].number}) first."
+            errors[row.number] = _("Fix its objective (row {number}) first.").format(
+                number=objectives[row["ref"]].number
+            )
         else:
             _attempt(session, errors, row, _add_kr, actor, created[row["ref"]], row, names)
     for ref, objective_id in created.items():
@@ -127,8 +135,9 @@ def _sort_rows(rows: list[_Row], errors: dict[int, str]) -> tuple[dict[str, _Row
         elif row_type == OBJECTIVE and row["ref"] in objectives:
             errors.setdefault(
                 row.number,
-                f"The ref “{row['ref']}” is already used on row "
-                f"{objectives[row['ref']].number}; each objective needs its own.",
+                _(
+                    "The ref “{ref}” is already used on row {number}; each objective needs its own."
+                ).format(ref=row["ref"], number=objectives[row["ref"]].number),
             )
         elif row_type == OBJECTIVE and row["ref"]:
             objectives[row["ref"]] = row
@@ -150,17 +159,17 @@ def _create_objectives(
         if not ready:  # every pending row waits for another: their parent refs form a loop
             loop = ", ".join(str(objectives[ref].number) for ref in pending)
             for ref in pending:
-                errors[objectives[ref].number] = (
-                    f"The parent refs of rows {loop} form a loop (or hang from one)."
-                )
+                errors[objectives[ref].number] = _(
+                    "The parent refs of rows {rows} form a loop (or hang from one)."
+                ).format(rows=loop)
             break
         for ref in ready:
             parent_ref = _parent_ref(inputs, objectives, ref)
             data = inputs[ref]
             if parent_ref is not None and parent_ref not in created:
-                errors[objectives[ref].number] = (
-                    f"Its parent (row {objectives[parent_ref].number}) has an error."
-                )
+                errors[objectives[ref].number] = _(
+                    "Its parent (row {number}) has an error."
+                ).format(number=objectives[parent_ref].number)
                 continue
             if parent_ref is not None:
                 data = replace(data, parent_id=created[parent_ref])
@@ -188,23 +197,28 @@ def _row_type(row: _Row) -> str:
     """Which kind of row this is; refuses values in columns that belong to the other kind."""
     row_type = row["type"].lower().replace(" ", "_")
     if row_type not in (OBJECTIVE, KEY_RESULT):
-        raise ValidationError("Type must be “objective” or “key_result”.")
-    if not row["ref"]:
+        raise ValidationError(_("Type must be “objective” or “key_result”."))
+    if not row["ref"] and row_type == KEY_RESULT:
         raise ValidationError(
-            "Ref is required: a short name for the objective (e.g. O1)"
-            + (" that this key result belongs to." if row_type == KEY_RESULT else ".")
+            _(
+                "Ref is required: a short name for the objective (e.g. O1) that this key result "
+                "belongs to."
+            )
         )
+    if not row["ref"]:
+        raise ValidationError(_("Ref is required: a short name for the objective (e.g. O1)."))
     if not row["title"]:
-        raise ValidationError("Title is required.")
+        raise ValidationError(_("Title is required."))
     others = KR_ONLY if row_type == OBJECTIVE else OBJECTIVE_ONLY
-    filled = [column for column in others if row[column]]
+    filled = ", ".join(column for column in others if row[column])
+    if filled and row_type == OBJECTIVE:
+        raise ValidationError(_("Objective rows leave {columns} empty.").format(columns=filled))
     if filled:
-        kind = "Objective" if row_type == OBJECTIVE else "Key result"
-        raise ValidationError(f"{kind} rows leave {', '.join(filled)} empty.")
+        raise ValidationError(_("Key result rows leave {columns} empty.").format(columns=filled))
     if row_type == OBJECTIVE and row["state"].lower() not in ("", *STATE_STEPS):
-        raise ValidationError("State must be draft, active, closed or archived (empty: draft).")
+        raise ValidationError(_("State must be draft, active, closed or archived (empty: draft)."))
     if row_type == KEY_RESULT and not row["kind"]:
-        raise ValidationError(f"Kind is required: {KINDS}.")
+        raise ValidationError(_("Kind is required: {kinds}.").format(kinds=KINDS))
     lower_case = ("type", "level", "owner", "state", "kind", "unit")  # usernames are lower-case
     row.cells.update({column: row[column].lower() for column in lower_case})
     return row_type
@@ -227,7 +241,9 @@ class _Names:
         if not username:
             return None
         if username not in self.people:
-            raise ValidationError(f"No one has the username “{username}”.")
+            raise ValidationError(
+                _("No one has the username “{username}”.").format(username=username)
+            )
         return self.people[username]
 
 
@@ -237,13 +253,13 @@ def _objective_input(
     """The objective as create_objective takes it; ``parent_id`` is set here only for a parent
     that already exists (a parent in the file gets its id once it is created)."""
     if not row["cycle"]:
-        raise ValidationError("Cycle is required.")
+        raise ValidationError(_("Cycle is required."))
     if row["cycle"] not in names.cycles:
-        raise ValidationError(f"There is no cycle named “{row['cycle']}”.")
+        raise ValidationError(_("There is no cycle named “{cycle}”.").format(cycle=row["cycle"]))
     if row["team"] and row["team"] not in names.teams:
-        raise ValidationError(f"There is no team named “{row['team']}”.")
+        raise ValidationError(_("There is no team named “{team}”.").format(team=row["team"]))
     if not row["owner"]:
-        raise ValidationError("Owner is required (a username).")
+        raise ValidationError(_("Owner is required (a username)."))
     cycle_id = names.cycles[row["cycle"]]
     owner_id = names.person(row["owner"])
     existing = select(Objective.id).where(
@@ -257,21 +273,26 @@ def _objective_input(
         )
     ):
         raise ValidationError(
-            f"{row['owner']} already has this objective in “{row['cycle']}” "
-            "(was this file imported before?)."
+            _(
+                "{owner} already has this objective in “{cycle}” (was this file imported before?)."
+            ).format(owner=row["owner"], cycle=row["cycle"])
         )
     parent_id = None
     if row["parent"] and row["parent"] not in objectives:
         parents = session.scalars(existing.where(Objective.title == row["parent"]).limit(2)).all()
         if not parents:
             raise ValidationError(
-                f"The parent “{row['parent']}” is neither a ref in this file nor the title of "
-                f"an objective in “{row['cycle']}”."
+                _(
+                    "The parent “{parent}” is neither a ref in this file nor the title of "
+                    "an objective in “{cycle}”."
+                ).format(parent=row["parent"], cycle=row["cycle"])
             )
         if len(parents) > 1:
             raise ValidationError(
-                f"Several objectives in “{row['cycle']}” are titled “{row['parent']}”; "
-                "rename one so the parent is clear."
+                _(
+                    "Several objectives in “{cycle}” are titled “{parent}”; "
+                    "rename one so the parent is clear."
+                ).format(cycle=row["cycle"], parent=row["parent"])
             )
         parent_id = parents[0]
     return ObjectiveInput(

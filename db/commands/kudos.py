@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.enums import ObjectiveState
 from core.errors import NotFound, PermissionDenied, ValidationError
+from core.i18n import N_, _
 from core.permissions import Actor, can_give_kudos
 from core.validation import clean_text
 from db import audit
@@ -36,8 +37,8 @@ def give_kudos(
     to something that is not a published objective or key result, the same kudos twice in a row.
     """
     if not can_give_kudos(actor):
-        raise PermissionDenied("You cannot give kudos.")
-    text = clean_text(message, "message", max_len=MESSAGE_MAX)
+        raise PermissionDenied(_("You cannot give kudos."))
+    text = clean_text(message, N_("message"), max_len=MESSAGE_MAX)
     _check_receiver(session, actor, receiver_user_id, receiver_team_id)
     objective_id, key_result_id = _check_link(session, objective_id, key_result_id)
     _refuse_repeat(session, actor, text, receiver_user_id, receiver_team_id)
@@ -60,19 +61,21 @@ def _check_receiver(
     session: Session, actor: Actor, user_id: int | None, team_id: int | None
 ) -> None:
     if user_id is None and team_id is None:
-        raise ValidationError("Choose the person or the team you want to thank.")
+        raise ValidationError(_("Choose the person or the team you want to thank."))
     if user_id is not None and team_id is not None:
-        raise ValidationError("Thank either a person or a team, not both at once.")
+        raise ValidationError(_("Thank either a person or a team, not both at once."))
     if user_id is not None:
         if user_id == actor.id:
-            raise ValidationError("You can't give kudos to yourself — thank someone else!")
+            raise ValidationError(_("You can't give kudos to yourself — thank someone else!"))
         person = session.get(User, user_id)
         if person is None:
-            raise NotFound("That person does not exist (any more) — reload the page.")
+            raise NotFound(_("That person does not exist (any more) — reload the page."))
         if not person.active:
-            raise ValidationError(f"{person.display_name} is no longer active here.")
+            raise ValidationError(
+                _("{name} is no longer active here.").format(name=person.display_name)
+            )
     elif session.get(Team, team_id) is None:
-        raise NotFound("That team does not exist (any more) — reload the page.")
+        raise NotFound(_("That team does not exist (any more) — reload the page."))
 
 
 def _check_link(
@@ -83,15 +86,15 @@ def _check_link(
     if key_result_id is not None:
         kr = session.get(KeyResult, key_result_id)
         if kr is None:
-            raise NotFound("That key result does not exist (any more) — reload the page.")
+            raise NotFound(_("That key result does not exist (any more) — reload the page."))
         if objective_id is not None and kr.objective_id != objective_id:
-            raise ValidationError("That key result belongs to another objective.")
+            raise ValidationError(_("That key result belongs to another objective."))
         objective_id = kr.objective_id
     if objective_id is None:
         return None, None
     objective = session.get(Objective, objective_id)
     if objective is None or objective.state not in PUBLISHED:
-        raise ValidationError("Kudos can only point at a published objective or key result.")
+        raise ValidationError(_("Kudos can only point at a published objective or key result."))
     return objective_id, key_result_id
 
 
@@ -114,4 +117,4 @@ def _refuse_repeat(
         .limit(1)
     )
     if same is not None:
-        raise ValidationError("You just sent these kudos — they are already on the wall.")
+        raise ValidationError(_("You just sent these kudos — they are already on the wall."))

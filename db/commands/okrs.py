@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.alignment import check_alignment, require_no_loop
-from core.enums import CycleState, KRKind, Level, ObjectiveState, Unit
+from core.enums import CycleState, KRKind, Level, ObjectiveState, Unit, state_word
 from core.errors import ValidationError
+from core.i18n import N_, _
 from core.permissions import Actor, require_assign_owner, require_edit_objective
 from core.progress import parse_number, validate_kr_definition
 from core.validation import clean_text, validate_currency_code
@@ -78,12 +79,12 @@ def update_objective(
     session: Session, actor: Actor, objective_id: int, version: int, data: ObjectiveInput
 ) -> None:
     """Edit title, description, level, team, owner and alignment (not the key results)."""
-    objective = get_for_update(session, Objective, objective_id, "objective")
+    objective = get_for_update(session, Objective, objective_id, N_("objective"))
     check_version(objective, version)
     require_edit_objective(actor, objective.level, objective.team_id, objective.owner_id)
     before = audit.snapshot(objective)
     if data.cycle_id != objective.cycle_id:
-        raise ValidationError("Use “Copy to cycle” to move an objective to another cycle.")
+        raise ValidationError(_("Use “Copy to cycle” to move an objective to another cycle."))
     with session.no_autoflush:  # one UPDATE, one version step
         _apply_objective(session, actor, objective, data)
         _check_parent(session, objective, data.parent_id)
@@ -110,19 +111,23 @@ def set_objective_state(
     session: Session, actor: Actor, objective_id: int, version: int, state: str
 ) -> None:
     """Publish (draft → active), archive, close or restore an objective."""
-    objective = get_for_update(session, Objective, objective_id, "objective")
+    objective = get_for_update(session, Objective, objective_id, N_("objective"))
     check_version(objective, version)
     require_edit_objective(actor, objective.level, objective.team_id, objective.owner_id)
     try:
         target = ObjectiveState(state)
     except ValueError:
-        raise ValidationError(f"Unknown objective state “{state}”.") from None
+        raise ValidationError(_("Unknown objective state “{state}”.").format(state=state)) from None
     if target not in _TRANSITIONS[ObjectiveState(objective.state)]:
-        raise ValidationError(f"An objective that is {objective.state} cannot become {target}.")
+        raise ValidationError(
+            _("An objective that is {state} cannot become {target}.").format(
+                state=state_word(objective.state), target=state_word(target)
+            )
+        )
     if target == ObjectiveState.ACTIVE:
         _require_open_cycle(session, objective.cycle_id)
         if not session.scalar(select(KeyResult.id).where(KeyResult.objective_id == objective.id)):
-            raise ValidationError("Add at least one key result before publishing.")
+            raise ValidationError(_("Add at least one key result before publishing."))
     before = audit.snapshot(objective)
     objective.state = target
     audit.record(
@@ -139,9 +144,9 @@ def set_objective_state(
 def copy_objective(session: Session, actor: Actor, objective_id: int, cycle_id: int) -> int:
     """Copy an objective and its key results into another cycle as a draft; current values
     start again from the start values; the alignment is not copied (parents are per cycle)."""
-    source = get_or_refuse(session, Objective, objective_id, "objective")
+    source = get_or_refuse(session, Objective, objective_id, N_("objective"))
     if cycle_id == source.cycle_id:
-        raise ValidationError("Pick a different cycle to copy into.")
+        raise ValidationError(_("Pick a different cycle to copy into."))
     krs = session.scalars(
         select(KeyResult).where(KeyResult.objective_id == source.id).order_by(KeyResult.id)
     ).all()
@@ -185,12 +190,12 @@ def _apply_objective(
 ) -> None:
     level = _level(data.level)
     cycle = _require_open_cycle(session, data.cycle_id)
-    owner = _active_person(session, data.owner_id, "owner")
+    owner = _active_person(session, data.owner_id, N_("owner"))
     team_id = owner.team_id if level == Level.INDIVIDUAL else data.team_id
     if level == Level.TEAM and team_id is None:
-        raise ValidationError("Choose the team this objective belongs to.")
+        raise ValidationError(_("Choose the team this objective belongs to."))
     if team_id is not None:
-        get_or_refuse(session, Team, team_id, "team")
+        get_or_refuse(session, Team, team_id, N_("team"))
     if level == Level.INDIVIDUAL and owner.id != actor.id:
         # "who may own it" says more here than "whose objectives you may edit"
         require_assign_owner(actor, level, owner.id, owner.team_id)
@@ -200,9 +205,9 @@ def _apply_objective(
     objective.level = level
     objective.team_id = team_id
     objective.owner_id = owner.id
-    objective.title = clean_text(data.title, "title", max_len=TITLE_MAX)
+    objective.title = clean_text(data.title, N_("title"), max_len=TITLE_MAX)
     objective.description = clean_text(
-        data.description, "description", max_len=DESCRIPTION_MAX, required=False
+        data.description, N_("description"), max_len=DESCRIPTION_MAX, required=False
     )
 
 
@@ -211,11 +216,11 @@ def _check_parent(session: Session, objective: Objective, parent_id: int | None)
     if parent_id is None:
         objective.parent_id = None
         return
-    parent = get_or_refuse(session, Objective, parent_id, "parent objective")
+    parent = get_or_refuse(session, Objective, parent_id, N_("parent objective"))
     if parent.cycle_id != objective.cycle_id:
-        raise ValidationError("An objective can only align to one in the same cycle.")
+        raise ValidationError(_("An objective can only align to one in the same cycle."))
     if parent.state == ObjectiveState.ARCHIVED:
-        raise ValidationError("An objective cannot align to an archived one.")
+        raise ValidationError(_("An objective cannot align to an archived one."))
     check_alignment(objective.level, parent.level)
 
     def parent_of(objective_id: int) -> int | None:
@@ -235,7 +240,7 @@ def _check_parent(session: Session, objective: Objective, parent_id: int | None)
 def add_key_result(
     session: Session, actor: Actor, objective_id: int, version: int, kr: KRInput
 ) -> int:
-    objective = get_for_update(session, Objective, objective_id, "objective")
+    objective = get_for_update(session, Objective, objective_id, N_("objective"))
     check_version(objective, version)
     require_edit_objective(actor, objective.level, objective.team_id, objective.owner_id)
     _require_open_cycle(session, objective.cycle_id)
@@ -247,7 +252,7 @@ def add_key_result(
 def update_key_result(
     session: Session, actor: Actor, kr_id: int, version: int, kr: KRInput
 ) -> None:
-    record = get_for_update(session, KeyResult, kr_id, "key result")
+    record = get_for_update(session, KeyResult, kr_id, N_("key result"))
     check_version(record, version)
     objective = session.get(Objective, record.objective_id)
     require_edit_objective(actor, objective.level, objective.team_id, objective.owner_id)
@@ -303,14 +308,16 @@ def _apply_kr(
     try:
         start, target, weight = _kr_numbers(kr.kind, kr)
         validate_kr_definition(kr.kind, start, target, weight)
-        owner = _active_person(session, kr.owner_id or objective.owner_id, "key result owner")
+        owner = _active_person(session, kr.owner_id or objective.owner_id, N_("key result owner"))
         require_assign_owner(actor, objective.level, owner.id, owner.team_id)
         unit, currency, unit_label = _unit(kr)
-        record.title = clean_text(kr.title, "key result title", max_len=TITLE_MAX)
+        record.title = clean_text(kr.title, N_("key result title"), max_len=TITLE_MAX)
     except ValidationError as error:
         if number is None:
             raise
-        raise ValidationError(f"Key result {number}: {error}") from None
+        raise ValidationError(
+            _("Key result {number}: {error}").format(number=number, error=error)
+        ) from None
     record.kind = KRKind(kr.kind)
     record.start_value, record.target_value, record.weight = start, target, weight
     record.owner_id = owner.id
@@ -318,11 +325,11 @@ def _apply_kr(
 
 
 def _kr_numbers(kind: str, kr: KRInput) -> tuple[float | None, float | None, float]:
-    weight = 1.0 if kr.weight in (None, "") else parse_number(kr.weight, "weight")
+    weight = 1.0 if kr.weight in (None, "") else parse_number(kr.weight, N_("weight"))
     if kind == KRKind.MILESTONE:
         return 0.0, 1.0, weight
-    start = None if kr.start in (None, "") else parse_number(kr.start, "start")
-    target = None if kr.target in (None, "") else parse_number(kr.target, "target")
+    start = None if kr.start in (None, "") else parse_number(kr.start, N_("start"))
+    target = None if kr.target in (None, "") else parse_number(kr.target, N_("target"))
     if kind in (KRKind.STAY_ABOVE, KRKind.STAY_BELOW) and start is None:
         start = target
     return start, target, weight
@@ -332,11 +339,11 @@ def _unit(kr: KRInput) -> tuple[str, str | None, str | None]:
     try:
         unit = Unit(kr.unit)
     except ValueError:
-        raise ValidationError("Unit must be number, percent, currency or text.") from None
+        raise ValidationError(_("Unit must be number, percent, currency or text.")) from None
     if unit == Unit.CURRENCY:
         return unit, validate_currency_code(kr.currency_code), None
     if unit == Unit.TEXT:
-        return unit, None, clean_text(kr.unit_label, "unit label", max_len=40)
+        return unit, None, clean_text(kr.unit_label, N_("unit label"), max_len=40)
     return unit, None, None
 
 
@@ -347,15 +354,17 @@ def _level(value: str) -> Level:
     try:
         return Level(value)
     except ValueError:
-        raise ValidationError("Level must be company, team or individual.") from None
+        raise ValidationError(_("Level must be company, team or individual.")) from None
 
 
 def _require_open_cycle(session: Session, cycle_id: int) -> Cycle:
-    cycle = get_or_refuse(session, Cycle, cycle_id, "cycle")
+    cycle = get_or_refuse(session, Cycle, cycle_id, N_("cycle"))
     if cycle.state == CycleState.CLOSED:
         raise ValidationError(
-            f"The cycle “{cycle.name}” is closed; its OKRs can no longer change. "
-            "An admin can reopen it."
+            _(
+                "The cycle “{cycle}” is closed; its OKRs can no longer change. "
+                "An admin can reopen it."
+            ).format(cycle=cycle.name)
         )
     return cycle
 
@@ -363,5 +372,5 @@ def _require_open_cycle(session: Session, cycle_id: int) -> Cycle:
 def _active_person(session: Session, user_id: int | None, what: str) -> User:
     person = get_or_refuse(session, User, user_id, what)
     if not person.active:
-        raise ValidationError(f"The {what} must be an active person.")
+        raise ValidationError(_("The {what} must be an active person.").format(what=_(what)))
     return person

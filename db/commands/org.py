@@ -8,8 +8,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.enums import CycleState, Role
+from core.enums import CycleState, Role, state_word
 from core.errors import ValidationError
+from core.i18n import N_, _
 from core.permissions import Actor, require_admin
 from core.settings import StatusSettings
 from core.validation import clean_text, periods_overlap, validate_cycle_dates
@@ -42,7 +43,7 @@ def update_team(
     lead_id: int | None,
 ) -> None:
     require_admin(actor)
-    team = get_for_update(session, Team, team_id, "team")
+    team = get_for_update(session, Team, team_id, N_("team"))
     before = audit.snapshot(team)
     team.name = _unique_team_name(session, name, exclude_id=team.id)
     team.parent_id = _valid_parent(session, team.id, parent_id)
@@ -51,14 +52,14 @@ def update_team(
 
 
 def _unique_team_name(session: Session, name: str, exclude_id: int | None = None) -> str:
-    cleaned = clean_text(name, "team name", max_len=120)
+    cleaned = clean_text(name, N_("team name"), max_len=120)
     clash = session.scalar(
         select(Team.id).where(
             func.lower(Team.name) == cleaned.lower(), Team.id != (exclude_id or -1)
         )
     )
     if clash:
-        raise ValidationError(f"A team named “{cleaned}” already exists.")
+        raise ValidationError(_("A team named “{name}” already exists.").format(name=cleaned))
     return cleaned
 
 
@@ -66,12 +67,14 @@ def _valid_parent(session: Session, team_id: int, parent_id: int | None) -> int 
     """Nesting must stay a tree: a team cannot sit inside itself or its own sub-teams."""
     if parent_id is None:
         return None
-    parent = get_or_refuse(session, Team, parent_id, "parent team")
+    parent = get_or_refuse(session, Team, parent_id, N_("parent team"))
     seen: set[int] = set()
     current: Team | None = parent
     while current is not None and current.id not in seen:
         if current.id == team_id:
-            raise ValidationError("A team cannot be nested inside itself or one of its sub-teams.")
+            raise ValidationError(
+                _("A team cannot be nested inside itself or one of its sub-teams.")
+            )
         seen.add(current.id)
         current = session.get(Team, current.parent_id) if current.parent_id else None
     return parent.id
@@ -80,12 +83,14 @@ def _valid_parent(session: Session, team_id: int, parent_id: int | None) -> int 
 def _valid_lead(session: Session, lead_id: int | None) -> int | None:
     if lead_id is None:
         return None
-    lead = get_or_refuse(session, User, lead_id, "team lead")
+    lead = get_or_refuse(session, User, lead_id, N_("team lead"))
     if not lead.active:
-        raise ValidationError("The team lead must be an active person.")
+        raise ValidationError(_("The team lead must be an active person."))
     if lead.role == Role.MEMBER:
         raise ValidationError(
-            f"{lead.display_name} has the member role; give them the lead role first."
+            _("{name} has the member role; give them the lead role first.").format(
+                name=lead.display_name
+            )
         )
     return lead.id
 
@@ -113,7 +118,7 @@ def update_cycle(
 ) -> None:
     require_admin(actor)
     validate_cycle_dates(start, end)
-    cycle = get_for_update(session, Cycle, cycle_id, "cycle")
+    cycle = get_for_update(session, Cycle, cycle_id, N_("cycle"))
     before = audit.snapshot(cycle)
     cycle.name = _unique_cycle_name(session, name, exclude_id=cycle.id)
     cycle.start_date, cycle.end_date = start, end
@@ -127,15 +132,17 @@ def update_cycle(
 def set_cycle_state(session: Session, actor: Actor, cycle_id: int, state: str) -> None:
     """planning → active → closed; reopening a closed cycle makes it active again."""
     require_admin(actor)
-    cycle = get_for_update(session, Cycle, cycle_id, "cycle")
+    cycle = get_for_update(session, Cycle, cycle_id, N_("cycle"))
     try:
         target = CycleState(state)
     except ValueError:
-        raise ValidationError(f"Unknown cycle state “{state}”.") from None
+        raise ValidationError(_("Unknown cycle state “{state}”.").format(state=state)) from None
     if target == cycle.state:
-        raise ValidationError(f"“{cycle.name}” is already {target.value}.")
+        raise ValidationError(
+            _("“{cycle}” is already {state}.").format(cycle=cycle.name, state=state_word(target))
+        )
     if target == CycleState.PLANNING:
-        raise ValidationError("A cycle cannot go back to planning.")
+        raise ValidationError(_("A cycle cannot go back to planning."))
     before = audit.snapshot(cycle)
     cycle.state = target
     if target == CycleState.ACTIVE:
@@ -146,14 +153,14 @@ def set_cycle_state(session: Session, actor: Actor, cycle_id: int, state: str) -
 
 
 def _unique_cycle_name(session: Session, name: str, exclude_id: int | None = None) -> str:
-    cleaned = clean_text(name, "cycle name", max_len=80)
+    cleaned = clean_text(name, N_("cycle name"), max_len=80)
     clash = session.scalar(
         select(Cycle.id).where(
             func.lower(Cycle.name) == cleaned.lower(), Cycle.id != (exclude_id or -1)
         )
     )
     if clash:
-        raise ValidationError(f"A cycle named “{cleaned}” already exists.")
+        raise ValidationError(_("A cycle named “{name}” already exists.").format(name=cleaned))
     return cleaned
 
 
@@ -164,8 +171,12 @@ def _refuse_overlapping_active(session: Session, cycle: Cycle) -> None:
     for other in others:
         if periods_overlap(cycle.start_date, cycle.end_date, other.start_date, other.end_date):
             raise ValidationError(
-                f"“{cycle.name}” overlaps the active cycle “{other.name}” "
-                f"({other.start_date} – {other.end_date}); close that one first or change dates."
+                _(
+                    "“{cycle}” overlaps the active cycle “{other}” ({start} – {end}); "
+                    "close that one first or change dates."
+                ).format(
+                    cycle=cycle.name, other=other.name, start=other.start_date, end=other.end_date
+                )
             )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.enums import Role
 from core.errors import PermissionDenied, ValidationError
+from core.i18n import N_, _
 from core.permissions import Actor, require_admin
 from core.validation import clean_text, validate_email
 from db import audit
@@ -53,14 +54,18 @@ def create_member_from_identity(
     The new person is the actor of the audit row: they created their own account."""
     if not auto_create_enabled(session):
         raise PermissionDenied(
-            "No account uses this email, and new accounts are not created automatically. "
-            "Ask an admin to add you."
+            _(
+                "No account uses this email, and new accounts are not created automatically. "
+                "Ask an admin to add you."
+            )
         )
     cleaned = validate_email(email)
     if cleaned is None:
-        raise ValidationError("Your identity provider did not send an email address.")
+        raise ValidationError(_("Your identity provider did not send an email address."))
     if session.scalar(select(User.id).where(func.lower(User.email) == cleaned).limit(1)):
-        raise ValidationError(f"An account already uses {cleaned}; ask an admin to activate it.")
+        raise ValidationError(
+            _("An account already uses {email}; ask an admin to activate it.").format(email=cleaned)
+        )
     local_part = cleaned.split("@", 1)[0]
     user = User(
         username=_free_username(session, local_part),
@@ -82,7 +87,7 @@ def create_member_from_identity(
 
 def _display_name(name: str | None, local_part: str) -> str:
     try:
-        return clean_text(name, "display name", max_len=120)
+        return clean_text(name, N_("display name"), max_len=120)
     except ValidationError:  # missing, too long or odd: the email's name instead
         return local_part[:120]
 

@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from core.i18n import N_, _
 from core.permissions import Actor, require_admin
 from db.models import AuditLog, Cycle, KeyResult, Kudos, Objective, Team, User
 
@@ -30,6 +31,23 @@ CSV_LIMIT = 10_000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = ["id", "at", "actor_id", "who", "action", "entity", "entity_id", "what"]
+# The kinds of record, as the "Record" column names one without a title ("cycle #3").
+ENTITY_LABELS = {
+    "objective": N_("objective"),
+    "key_result": N_("key result"),
+    "user": N_("user"),
+    "team": N_("team"),
+    "cycle": N_("cycle"),
+    "kudos": N_("kudos"),
+    "setting": N_("setting"),
+    "import": N_("import"),
+}
+
+
+def entity_label(entity: str) -> str:
+    """A kind of record in the reader's language ("key result"); unknown kinds as stored."""
+    known = ENTITY_LABELS.get(entity)
+    return _(known) if known else entity.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -98,7 +116,7 @@ def _listing() -> Select:
         AuditLog.id,
         AuditLog.created_at.label("at"),
         AuditLog.actor_id,
-        func.coalesce(actor.display_name, "system").label("who"),
+        func.coalesce(actor.display_name, _("system")).label("who"),
         AuditLog.action,
         AuditLog.entity,
         AuditLog.entity_id,
@@ -110,7 +128,7 @@ def _listing() -> Select:
         AuditLog.before,
         AuditLog.after,
     ).outerjoin(actor, actor.id == AuditLog.actor_id)
-    for name, (model, _) in {**labels, "kudos": (Kudos, None)}.items():
+    for name, (model, _column) in {**labels, "kudos": (Kudos, None)}.items():
         query = query.outerjoin(
             model, and_(AuditLog.entity == name, model.id == AuditLog.entity_id)
         )
@@ -239,10 +257,12 @@ def change_summary(before: Any, after: Any, limit: int = 3) -> str:
     changes = changed_fields(before, after)
     if before is None and isinstance(after, dict):
         shown = [f"{key}: {_short(after[key])}" for key in SUMMARY_FIELDS if key in after]
-        return " · ".join(["new", *shown[:limit]])
+        return " · ".join([_("new"), *shown[:limit]])
     parts = [f"{key}: {_short(old)} → {_short(new)}" for key, old, new in changes[:limit]]
     more = len(changes) - limit
-    return "; ".join(parts) + (f"; +{more} more" if more > 0 else "")
+    if more > 0:
+        parts.append(_("+{count} more").format(count=more))
+    return "; ".join(parts)
 
 
 def _short(value: Any, width: int = 40) -> str:
@@ -254,8 +274,8 @@ def _what(row) -> str:
     if row.what:
         return row.what
     if row.entity_id is None:
-        return row.entity
-    return f"{row.entity.replace('_', ' ')} #{row.entity_id}"
+        return entity_label(row.entity)
+    return f"{entity_label(row.entity)} #{row.entity_id}"
 
 
 def _row(row) -> dict:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.enums import STATUS_SEVERITY, ObjectiveState, Status
+from core.i18n import N_, _, format_date
 from core.settings import StatusSettings
 from core.status import expected_fraction
 from db.models import CheckIn, Cycle, KeyResult, Objective, Team, User, utcnow
@@ -42,12 +43,18 @@ SEVERITY_STATUS = {severity: status for status, severity in STATUS_SEVERITY.item
 _GAP_TOLERANCE = 1e-9  # as core.status: a gap equal to a threshold is within it
 FRESH_DAYS = 7
 FRESHNESS = ("this week", "1–2 weeks ago", "stale", "never")
+# English msgids (the chart keys its colours by them): show with freshness_label() or ``_(…)``.
 FRESHNESS_LABELS = {
-    "this week": "within 7 days",
-    "1–2 weeks ago": "8–13 days ago",
-    "stale": "14+ days ago",
-    "never": "never",
+    "this week": N_("within 7 days"),
+    "1–2 weeks ago": N_("8–13 days ago"),
+    "stale": N_("14+ days ago"),
+    "never": N_("never"),
 }
+
+
+def freshness_label(bucket: str) -> str:
+    """A freshness bucket as the reader's language says it ("within 7 days")."""
+    return _(FRESHNESS_LABELS[bucket])
 
 
 # --- the KR rules in SQL ---------------------------------------------------------------------
@@ -397,7 +404,8 @@ def cycle_weeks(cycle: CycleRow, now: datetime | None = None) -> list[Week]:
         if begin > now:
             break
         end = min(begin + timedelta(days=7), finish, max(now, begin))
-        weeks.append(Week(index, begin, end, f"W{index + 1} · {begin:%d %b}"))
+        label = _("W{number} · {day}").format(number=index + 1, day=format_date(begin, "dd MMM"))
+        weeks.append(Week(index, begin, end, label))
     return weeks
 
 

@@ -15,12 +15,20 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.enums import LEVEL_RANK, Level, ObjectiveState, Status
+from core.i18n import N_, _
 from core.permissions import Actor
 from core.progress import kr_progress, objective_progress
 from core.settings import StatusSettings
 from core.status import STATUS_SEVERITY, expected_fraction, kr_status, worst_status
 from db.models import CheckIn, Cycle, KeyResult, Objective, Team, User, utcnow
 from db.queries.org import CycleRow, status_settings
+
+# A level as a lower-case word (pickers: "Grow revenue · Sales (team)").
+LEVEL_WORDS = {
+    Level.COMPANY: N_("company"),
+    Level.TEAM: N_("team"),
+    Level.INDIVIDUAL: N_("individual"),
+}
 
 KR_COLUMNS = [
     "kr_id",
@@ -412,7 +420,15 @@ def parent_candidates(
             or_(func.lower(Objective.title).like(pattern), func.lower(Team.name).like(pattern))
         )
     rows = session.execute(query.order_by(Objective.level, Objective.title).limit(limit)).all()
-    return {row.id: f"{row.title} · {row.name or 'company'} ({row.level})" for row in rows}
+    company = _("company")
+    return {
+        row.id: f"{row.title} · {row.name or company} ({_level_word(row.level)})" for row in rows
+    }
+
+
+def _level_word(level: str) -> str:
+    """A level in a picker's parentheses, lower-case: "(team)"."""
+    return _(LEVEL_WORDS[Level(level)]) if level in LEVEL_WORDS else str(level)
 
 
 def objective_titles(session: Session, ids: Iterable[int]) -> dict[int, str]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.enums import ObjectiveState, Role
 from core.errors import NotFound, PermissionDenied
+from core.i18n import _
 from core.leaderboard import CycleWindow, KRFact, kr_consistency
 from core.progress import kr_progress, mean_progress, weighted_mean
 from db.models import CheckIn, Cycle, KeyResult, Objective, Team, User, utcnow
@@ -40,8 +41,8 @@ def may_see_person(actor, person_id: int, person_team_id: int | None) -> bool:
 def refusal(actor) -> str:
     """What to tell someone who asked for a person they may not see."""
     if actor.role == Role.LEAD:
-        return "You can only see yourself and the people in the teams you lead."
-    return "You can only see your own performance."
+        return _("You can only see yourself and the people in the teams you lead.")
+    return _("You can only see your own performance.")
 
 
 def _visible_people(actor):
@@ -86,7 +87,7 @@ def person(session: Session, actor, person_id: int) -> Person:
     if row is None or not may_see_person(actor, row.id, row.team_id):
         # The same answer for "no such id" and "not yours": ids reveal nothing.
         if row is None and actor.role in (Role.EXECUTIVE, Role.ADMIN):
-            raise NotFound("There is no person with that id.")
+            raise NotFound(_("There is no person with that id."))
         raise PermissionDenied(refusal(actor))
     return Person(*row)
 
@@ -303,7 +304,7 @@ def _checkin_weeks(
 
 
 def _consistency(row, weeks: frozenset[int], cycles: dict[int, tuple], now: datetime):
-    _, _, start, end, _ = cycles[int(row.cycle_id)]
+    start, end = cycles[int(row.cycle_id)][2:4]  # (not ``_, _, …``: ``_`` is gettext here)
     fact = KRFact(
         kr_id=int(row.kr_id),
         owner_id=int(row.owner_id),

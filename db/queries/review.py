@@ -15,8 +15,9 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.enums import ObjectiveState, Role
+from core.i18n import N_, _
 from core.permissions import Actor
-from core.scoring import GREEN_FROM, YELLOW_FROM, ZONE_LABELS, Zone, default_score
+from core.scoring import GREEN_FROM, YELLOW_FROM, Zone, default_score, zone_label
 from db.models import Cycle, KeyResult, Objective, Team, User
 from db.queries import okrs
 from db.queries.org import CycleRow, status_settings
@@ -27,17 +28,27 @@ _EPSILON = 1e-9
 ZONES = (Zone.RED, Zone.YELLOW, Zone.GREEN)
 
 UNGRADED, DEFAULT, PROPOSED, CONFIRMED = "ungraded", "default", "proposed", "confirmed"
+# English msgids: show them with grade_state_label() / team_order_label() (or ``_(…)``).
 GRADE_STATE_LABELS = {
-    UNGRADED: "not graded",
-    DEFAULT: "default score, not confirmed",
-    PROPOSED: "owner's proposal, to confirm",
-    CONFIRMED: "confirmed",
+    UNGRADED: N_("not graded"),
+    DEFAULT: N_("default score, not confirmed"),
+    PROPOSED: N_("owner's proposal, to confirm"),
+    CONFIRMED: N_("confirmed"),
 }
 TEAM_ORDERS = {
-    "lowest": "Lowest mean score first",
-    "highest": "Highest mean score first",
-    "name": "Team name",
+    "lowest": N_("Lowest mean score first"),
+    "highest": N_("Highest mean score first"),
+    "name": N_("Team name"),
 }
+
+
+def grade_state_label(state: str) -> str:
+    """Where a KR's grade stands, in the reader's language ("not graded")."""
+    return _(GRADE_STATE_LABELS[state])
+
+
+def team_order_label(order: str) -> str:
+    return _(TEAM_ORDERS[order])
 
 
 def grade_state(score, reason, confirmed) -> str:
@@ -129,7 +140,7 @@ def zone_counts(session: Session, cycle_id: int) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "zone": [zone.value for zone in ZONES],
-            "label": [ZONE_LABELS[zone] for zone in ZONES],
+            "label": [zone_label(zone) for zone in ZONES],
             "objectives": counts,
             "share": [count / total if total else 0.0 for count in counts],
         }
@@ -176,7 +187,7 @@ def team_scores(
         ordering = [mean.is_(None), direction, Team.name, Objective.team_id]
     rows = session.execute(grouped.order_by(*ordering).limit(limit).offset(offset)).all()
     frame = pd.DataFrame(rows, columns=TEAM_COLUMNS)
-    frame["team"] = frame["team"].fillna("No team")
+    frame["team"] = frame["team"].fillna(_("No team"))
     frame["mean_score"] = frame["mean_score"].astype("float64")
     return frame, int(total or 0)
 

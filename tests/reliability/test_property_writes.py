@@ -41,7 +41,7 @@ from sqlalchemy import select
 
 from core.enums import CycleState, KRKind, ObjectiveState, Role, Unit
 from core.settings import StatusSettings
-from db.commands import accounts, checkins, grading, imports, kudos, okrs, org, sso
+from db.commands import accounts, checkins, grading, imports, kudos, okrs, org, preferences, sso
 from db.commands.accounts import UserInput
 from db.commands.checkins import CheckInInput
 from db.commands.okrs import KRInput, ObjectiveInput
@@ -1252,6 +1252,17 @@ FUZZ: list[Fuzz] = [
             None
             if verify_password(d["new"], get(case, User, w.ids["mia"]).password_hash)
             else pytest.fail("password not changed")
+        ),
+    ),
+    Fuzz(
+        preferences.set_language,
+        lambda w: st.one_of(
+            st.sampled_from(["en", "vi", "EN", "fr", "", " vi", None, 1]), st.text(max_size=12)
+        ),
+        lambda w, d: lambda s: preferences.set_language(s, mia(w), d),
+        lambda w, d: d not in ("en", "vi"),
+        lambda case, w, d, _: (
+            None if get(case, User, w.ids["mia"]).language == d else pytest.fail("language")
         ),
     ),
     Fuzz(

@@ -35,7 +35,7 @@ import pytest
 
 from core.errors import PermissionDenied, ValidationError
 from core.settings import StatusSettings
-from db.commands import accounts, checkins, grading, imports, kudos, okrs, org, sso
+from db.commands import accounts, checkins, grading, imports, kudos, okrs, org, preferences, sso
 from db.commands.accounts import UserInput
 from db.commands.checkins import CheckInInput
 from db.commands.okrs import KRInput, ObjectiveInput
@@ -381,6 +381,12 @@ ROWS: list[Row] = [
         accounts.change_password,
         "change one's own password",
         lambda w, a, who: lambda s: accounts.change_password(s, a, PASSWORD, "another-password-2"),
+        EVERYONE_ANY,
+    ),
+    Row(
+        preferences.set_language,
+        "choose one's own language",
+        lambda w, a, who: lambda s: preferences.set_language(s, a, "vi"),
         EVERYONE_ANY,
     ),
     Row(

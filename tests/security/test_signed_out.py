@@ -55,12 +55,17 @@ def page_specs() -> list[Spec]:
                 specs.append(
                     Spec(
                         ast.literal_eval(values["file"]),
-                        ast.literal_eval(values["title"]),
+                        ast.literal_eval(_marked(values["title"])),
                         ast.literal_eval(values["url_path"]),
                         ast.unparse(values["roles"]) if "roles" in values else "all",
                     )
                 )
     return specs
+
+
+def _marked(node: ast.AST) -> ast.AST:
+    """The text of N_("…") (titles are marked for translation), or the node itself."""
+    return node.args[0] if isinstance(node, ast.Call) else node
 
 
 SPECS = page_specs()

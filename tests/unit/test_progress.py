@@ -304,7 +304,7 @@ def test_mean_progress_is_unweighted_and_clamped():
 
 @pytest.mark.parametrize(
     ("p", "text"),
-    [(0.72, "72 %"), (1.2, "120 %"), (0, "0 %"), (0.005, "1 %"), (None, "—"), (math.nan, "—")],
+    [(0.72, "72%"), (1.2, "120%"), (0, "0%"), (0.005, "1%"), (None, "—"), (math.nan, "—")],
 )
 def test_format_progress(p, text):
     assert format_progress(p) == text

@@ -1,0 +1,44 @@
+"""A person switches the app to Vietnamese in the sidebar; the choice is theirs to keep."""
+
+from sqlalchemy import select
+
+from db.models import AuditLog, User
+from tests.app.helpers import new_app, sign_in
+from tests.factories import PASSWORD, build_org
+
+
+def _language_of(app_db, username: str) -> str:
+    with app_db() as session:
+        return session.scalar(select(User.language).where(User.username == username))
+
+
+def test_vietnamese_is_chosen_in_the_sidebar_and_remembered_at_the_next_sign_in(app_db):
+    build_org(app_db)
+    at = sign_in("mia", PASSWORD)
+    assert at.title[0].value == "My OKRs"
+    at.selectbox(key="app.language").select("vi").run()
+    assert not at.exception
+    assert at.title[0].value == "OKR của tôi"
+    assert "Đăng xuất" in [b.label for b in at.sidebar.button]
+    assert at.selectbox(key="app.language").label == "Ngôn ngữ"
+    assert _language_of(app_db, "mia") == "vi"
+    with app_db() as session:
+        assert session.scalar(select(AuditLog.action).order_by(AuditLog.id.desc()).limit(1)) == (
+            "user.set_language"
+        )
+
+    elsewhere = sign_in("mia", PASSWORD)  # another browser: the saved choice applies
+    assert elsewhere.title[0].value == "OKR của tôi"
+    elsewhere.selectbox(key="app.language").select("en").run()
+    assert elsewhere.title[0].value == "My OKRs"
+    assert _language_of(app_db, "mia") == "en"
+
+
+def test_the_sign_in_form_speaks_the_chosen_language_before_anyone_signs_in(app_db):
+    build_org(app_db)
+    at = new_app()
+    at.run()
+    at.selectbox(key="app.language").select("vi").run()
+    assert "Đăng nhập" in [b.label for b in at.button]
+    assert "Mật khẩu" in [t.label for t in at.text_input]
+    assert _language_of(app_db, "mia") == "en"  # nobody signed in: nothing saved
