@@ -21,9 +21,11 @@ def test_a_reminder_link_leads_through_sign_in_to_the_kr_form(
     upgrade_head(engine)
     load_demo(engine, "small")
     with make_sessionmaker(engine)() as session:
-        reminder = next(r for r in reminders.reminders(session) if r.username == "lead")
+        # Someone with two stale KRs or more (who, depends on the day the demo is built for;
+        # every demo account has the demo password).
+        found = reminders.reminders(session)
+        reminder = next(r for r in found if len(r.krs) >= 2 and r.language == "en")
     engine.dispose()
-    assert len(reminder.krs) >= 2
     # Not the KR Log progress would offer first anyway: the link must be what chooses it.
     first, kr = reminder.krs[0], reminder.krs[-1]
     server = launch_server(fresh_db_url)
@@ -35,13 +37,13 @@ def test_a_reminder_link_leads_through_sign_in_to_the_kr_form(
     assert page.get_by_text("Page not found").count() == 0
     assert page.url == link  # the address survives the sign-in screen
 
-    page.get_by_label("Username", exact=True).fill("lead")
+    page.get_by_label("Username", exact=True).fill(reminder.username)
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("heading", name="Log progress").wait_for()
     settle(page)
     shoot("log-progress")
-    assert page.get_by_label("New value", exact=True).first.is_visible()
+    assert page.get_by_role("button", name="Save check-in").is_visible()
     chosen = page.get_by_role("combobox", name="Key result").input_value()
     assert chosen.startswith(kr.title) and not chosen.startswith(first.title)
     assert f"kr={kr.kr_id}" in page.url
