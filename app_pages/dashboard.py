@@ -24,6 +24,7 @@ from components.charts import (
 from components.dashboard_view import (
     PERCENT_BAR,
     PERCENT_NUMBER,
+    PERCENT_TEXT,
     chart_with_table,
     count,
     cycle_state_label,
@@ -34,6 +35,7 @@ from components.dashboard_view import (
     metric_row,
     pager,
     percent,
+    percent_text,
     status_label,
     to_url,
     unique_names,
@@ -473,14 +475,14 @@ def comparison_frames(cycle, language: str):
 
 def comparison_section() -> None:
     long, table = store.derived(comparison_frames, cycle, current_language())
+    percents = (_("Mean KR progress"), _("Mean KR score"), _("Mean objective score"))
     chart_with_table(
         charts.spec(cycle_comparison_chart, long),
         table,
         key="dash.cycles",
         file_name="cycle-comparison.csv",
-        column_config=dict.fromkeys(
-            (_("Mean KR progress"), _("Mean KR score"), _("Mean objective score")), PERCENT_NUMBER
-        ),
+        column_config=dict.fromkeys(percents, PERCENT_TEXT),
+        shown=table.assign(**{name: percent_text(table[name]) for name in percents}),
     )
     st.caption(
         _(

@@ -7,7 +7,7 @@ import streamlit as st
 from components.charts import checkin_history_chart, pace_line
 from components.okr_view import escape_markdown, kr_value_text, progress_bar, status_badge
 from core.enums import KRKind, Role, unit_label
-from core.formatting import format_age
+from core.formatting import format_age, format_value
 from core.i18n import N_, _, ngettext
 from core.permissions import can_check_in
 from core.progress import format_progress
@@ -135,11 +135,17 @@ def history(kr) -> None:
         checkin_history_chart,
         checkins,
         pace_line(kr.kind, kr.start, kr.target, kr_cycle.start_date, kr_cycle.end_date),
-        unit_title=(kr.unit_label if isinstance(kr.unit_label, str) else unit_label(kr.unit)),
+        unit_title=axis_title(kr),
     )
     chart_tab, table_tab = st.tabs([_("Chart"), _("Table")])
     chart_tab.vega_lite_chart(chart, width="stretch")
     shown = checkins[["at", "value", "confidence", "author", "note"]].iloc[::-1]
+    shown = shown.assign(  # as the rest of the page writes values: "49.000,00 US$", "done"
+        value=[
+            format_value(value, kr.kind, kr.unit, kr.currency_code, kr.unit_label)
+            for value in shown["value"]
+        ]
+    )
     table_tab.dataframe(
         shown,
         hide_index=True,
@@ -149,12 +155,21 @@ def history(kr) -> None:
                 # TRANSLATORS: a date and time pattern (Moment.js tokens), e.g. 26 Nov 2026, 14:05.
                 format=_("D MMM YYYY, HH:mm"),
             ),
-            "value": st.column_config.NumberColumn(_("Value")),
+            "value": st.column_config.TextColumn(_("Value"), alignment="right"),
             "confidence": st.column_config.NumberColumn(_("Confidence")),
             "author": st.column_config.TextColumn(_("By")),
             "note": st.column_config.TextColumn(_("Note")),
         },
     )
+
+
+def axis_title(kr) -> str:
+    """What the values are in: the KR's own unit, its currency ("USD"), else the kind of unit."""
+    if isinstance(kr.unit_label, str):
+        return kr.unit_label
+    if kr.unit == "currency" and isinstance(kr.currency_code, str):
+        return kr.currency_code.upper()
+    return unit_label(kr.unit)
 
 
 def okrs_cycle(cycle_id: int):

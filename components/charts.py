@@ -36,13 +36,18 @@ def pace_line(
     )
 
 
+# A time axis's ticks day first, as the app writes dates ("04 Oct", "04 thg 10"), and hours on
+# the 24-hour clock; Vega's defaults are month first and 12-hour. Months and years keep Vega's.
+DAY_FIRST_TICKS = {"date": "%d %b", "week": "%d %b", "hours": "%H:%M", "minutes": "%H:%M"}
+
+
 def checkin_history_chart(history: pd.DataFrame, pace: pd.DataFrame, unit_title: str) -> alt.Chart:
     """Value over time (points coloured by confidence) against the expected pace line."""
     expected = (
         alt.Chart(pace)
         .mark_line(strokeDash=[6, 4], color="#6b7280")
         .encode(
-            x=alt.X("at:T", title=None),
+            x=alt.X("at:T", title=None, axis=alt.Axis(format=DAY_FIRST_TICKS)),
             y=alt.Y("value:Q", title=unit_title),
             tooltip=[alt.Tooltip("value:Q", title=_("expected"))],
         )
@@ -256,7 +261,7 @@ def discipline_chart(cycles: pd.DataFrame) -> alt.Chart:
 def confidence_history_chart(history: pd.DataFrame) -> alt.Chart:
     """Confidence (0–10) at each check-in, one line per key result (people.confidence_history)."""
     base = alt.Chart(history).encode(
-        x=alt.X("at:T", title=None),
+        x=alt.X("at:T", title=None, axis=alt.Axis(format=DAY_FIRST_TICKS)),
         y=alt.Y("confidence:Q", title=_("Confidence"), scale=alt.Scale(domain=[0, 10])),
         color=alt.Color("kr:N", title=_("Key result"),
                         legend=alt.Legend(orient="bottom", columns=1, labelLimit=600)),

@@ -45,9 +45,12 @@ def chart_with_table(
     key: str,
     file_name: str,
     column_config: dict | None = None,
+    shown: pd.DataFrame | None = None,
 ) -> None:
     """The chart, its data as a table behind a tab, and the table as a CSV download.
-    ``chart``: an Altair chart, or its cached Vega-Lite spec (shell.charts.spec)."""
+    ``chart``: an Altair chart, or its cached Vega-Lite spec (shell.charts.spec). ``shown``:
+    the table as displayed, when it differs from the CSV's numbers (a missing number as "—":
+    Streamlit would print "None")."""
     chart_tab, table_tab = st.tabs([_("Chart"), _("Table")])
     with chart_tab:
         if isinstance(chart, dict):
@@ -55,8 +58,22 @@ def chart_with_table(
         else:
             st.altair_chart(chart, width="stretch")
     with table_tab:
-        st.dataframe(table, hide_index=True, column_config=column_config, width="stretch")
+        st.dataframe(
+            grouped_numbers(table if shown is None else shown, column_config or {}),
+            hide_index=True,
+            column_config=column_config,
+            width="stretch",
+        )
     download(table, file_name, key=f"{key}.csv")
+
+
+def grouped_numbers(table: pd.DataFrame, column_config: dict):
+    """The table with its numbers written the language's way (18,794 / 18.794): Streamlit
+    writes them plainly, whatever the language. Columns with a format of their own keep it."""
+    plain = [c for c in table.select_dtypes("number").columns if c not in column_config]
+    if not plain:
+        return table
+    return table.style.format(i18n.format_decimal, subset=plain)
 
 
 # --- choices mirrored to the URL -----------------------------------------------------------------
@@ -149,14 +166,21 @@ def whole_percent(values) -> pd.Series:
     return (pd.to_numeric(pd.Series(values), errors="coerce") * 100).round()
 
 
-PERCENT_BAR = st.column_config.ProgressColumn(format="%d %%", min_value=0, max_value=100)
+def percent_text(values) -> list[str]:
+    """Whole percentages (from ``whole_percent``) as text: "56%", none yet → "—"."""
+    return ["—" if pd.isna(v) else i18n.format_percent_value(float(v)) for v in values]
+
+
+PERCENT_BAR = st.column_config.ProgressColumn(format="%d%%", min_value=0, max_value=100)
 
 
 def bar_column(width: int):
-    return st.column_config.ProgressColumn(format="%d %%", min_value=0, max_value=100, width=width)
+    return st.column_config.ProgressColumn(format="%d%%", min_value=0, max_value=100, width=width)
 
 
-PERCENT_NUMBER = st.column_config.NumberColumn(format="%d %%")
+PERCENT_NUMBER = st.column_config.NumberColumn(format="%d%%")
+# A percentage written as text ("56%", "—" for none), right-aligned as numbers are.
+PERCENT_TEXT = st.column_config.TextColumn(alignment="right")
 
 
 def day_text(values) -> list[str]:
@@ -195,10 +219,10 @@ def kr_list(frame: pd.DataFrame, key: str, file_name: str) -> None:
         width="stretch",
         height=rows_height(len(table)),
         column_config={
-            kr: st.column_config.TextColumn(width=260),
+            kr: st.column_config.TextColumn(width=240),
             owner: st.column_config.TextColumn(width=120),
             team: st.column_config.TextColumn(width=170),
-            status: st.column_config.TextColumn(width=80),
+            status: st.column_config.TextColumn(width=100),
             progress: bar_column(100),
             confidence: st.column_config.TextColumn(width=80),
             last: st.column_config.TextColumn(width=100),
@@ -210,7 +234,9 @@ def kr_list(frame: pd.DataFrame, key: str, file_name: str) -> None:
 
 def member_table(frame: pd.DataFrame, key: str, file_name: str) -> None:
     """People of a team with their KRs (from dashboard.members), with a CSV."""
-    person, team, krs, progress = _("Person"), _("Team"), _("Key results"), _("Progress")
+    person, team, progress = _("Person"), _("Team"), _("Progress")
+    # TRANSLATORS: a narrow column header: how many key results a person owns (short, e.g. "KRs").
+    krs = pgettext("column: a count", "Key results")
     last, stale, behind = _("Last check-in"), _("Stale KRs"), _("At risk / off track")
     confidence, trend = _("Confidence"), _("Trend")
     table = pd.DataFrame(
@@ -236,9 +262,9 @@ def member_table(frame: pd.DataFrame, key: str, file_name: str) -> None:
             team: st.column_config.TextColumn(width=120),
             krs: st.column_config.NumberColumn(width=80),
             progress: bar_column(95),
-            last: st.column_config.TextColumn(width=95),
-            stale: st.column_config.NumberColumn(width=75),
-            behind: st.column_config.NumberColumn(width=110),
+            last: st.column_config.TextColumn(width=100),
+            stale: st.column_config.NumberColumn(width=85),
+            behind: st.column_config.NumberColumn(width=135),
             confidence: st.column_config.TextColumn(width=75),
             trend: st.column_config.LineChartColumn(
                 y_min=0,

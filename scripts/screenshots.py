@@ -1,9 +1,13 @@
 """Take screenshots of pages as a demo user, to look at them (and refresh docs/screenshots).
 
     python scripts/screenshots.py --database-url sqlite:////tmp/large.db --user member \
-        --pages my-okrs log-progress set-goals --out /tmp/shots [--query "cycle=4"]
+        --pages my-okrs log-progress set-goals --out /tmp/shots [--query "cycle=4"] \
+        [--language vi]
 
 Starts its own server on 127.0.0.1 (stopped at the end) and drives Debian's Chromium.
+The page "sign-in" is the sign-in screen, taken before signing in. ``--language`` picks the
+language in the sidebar's switch, before and after signing in (a sign-in applies the person's
+saved language); the choice is saved for that person, as a click would.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
+LANGUAGES = {"en": "English", "vi": "Tiếng Việt"}  # as the switch names them (core.i18n)
 
 
 def free_port() -> int:
@@ -74,6 +79,29 @@ def settle(page) -> None:
     page.wait_for_timeout(800)  # charts draw after the run ends
 
 
+def choose_language(page, name: str) -> None:
+    """Pick a language in the sidebar's switch (key "app.language"), unless it is chosen."""
+    switch = page.locator(".st-key-app-language").get_by_role("combobox")
+    if switch.input_value() == name:
+        return
+    switch.click()
+    page.get_by_role("option", name=name, exact=True).click()
+    expect(switch).to_have_value(name)
+    settle(page)
+
+
+def shoot(page, path: Path, started: float) -> None:
+    """The whole page: Streamlit scrolls inside its main area, so the window grows to fit it."""
+    size = page.viewport_size
+    height = page.locator('[data-testid="stMain"]').evaluate("main => main.scrollHeight")
+    if height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.wait_for_timeout(800)  # charts redraw at the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    print(f"{path} ({time.monotonic() - started:.1f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", required=True)
@@ -84,6 +112,7 @@ def main() -> None:
     parser.add_argument("--prefix", default="")
     parser.add_argument("--query", default="")
     parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--language", choices=LANGUAGES, default="en")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -96,19 +125,29 @@ def main() -> None:
             page = browser.new_page(viewport={"width": args.width, "height": 1000})
             page.set_default_timeout(120_000)
             base = f"http://127.0.0.1:{port}"
+            started = time.monotonic()
             page.goto(base)
-            page.get_by_label("Username", exact=True).fill(args.user)
-            page.get_by_label("Password", exact=True).fill(args.password)
-            page.get_by_role("button", name="Sign in", exact=True).click()
-            page.get_by_role("button", name="Sign out").wait_for()
+            settle(page)
+            language = LANGUAGES[args.language]
+            choose_language(page, language)
+            if "sign-in" in args.pages:
+                shoot(page, args.out / f"{args.prefix}sign-in.png", started)
+            # By key, not by label: the labels are in the chosen language.
+            page.locator(".st-key-app-login-username input").fill(args.user)
+            page.locator(".st-key-app-login-password input").fill(args.password)
+            page.locator('[data-testid="stFormSubmitButton"] button').click()
+            signed_in = page.get_by_test_id("stSidebarNav")  # only a signed-in person has pages
+            signed_in.wait_for()
+            settle(page)
+            choose_language(page, language)
             for name in args.pages:
+                if name == "sign-in":
+                    continue
                 started = time.monotonic()
                 page.goto(f"{base}/{'' if name == 'my-okrs' else name}?{args.query}")
-                page.get_by_role("button", name="Sign out").wait_for()
+                signed_in.wait_for()
                 settle(page)
-                path = args.out / f"{args.prefix}{name}.png"
-                page.screenshot(path=str(path), full_page=True)
-                print(f"{path} ({time.monotonic() - started:.1f} s)")
+                shoot(page, args.out / f"{args.prefix}{name}.png", started)
             browser.close()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
