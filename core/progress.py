@@ -13,7 +13,7 @@ from fractions import Fraction
 from core._text import label
 from core.enums import KRKind
 from core.errors import ValidationError
-from core.i18n import N_, _, format_percent_value
+from core.i18n import N_, _, current_language, format_percent_value
 
 # Larger magnitudes lose integer precision in a float and overflow sensible DB columns.
 MAX_ABS_VALUE = 1e15
@@ -23,6 +23,11 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.
 _GROUPED_NUMBER = re.compile(
     r"[+-]?\d{1,3}(?P<sep>[, \u00a0\u202f])\d{3}(?:(?P=sep)\d{3})*(?:\.\d+)?", re.ASCII
 )
+# Where the reader's language writes 1.250,5 (Vietnamese): dots group thousands, a comma
+# marks the decimals. Checked first in that language, so "1.250" is 1250 there, not 1.25.
+_DECIMAL_COMMA_LANGUAGES = {"vi"}
+_DOT_GROUPED_COMMA_DECIMAL = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?", re.ASCII)
+_COMMA_DECIMAL = re.compile(r"[+-]?\d+,\d+", re.ASCII)
 _KIND_NAMES = ", ".join(k.value for k in KRKind)
 
 
@@ -85,7 +90,8 @@ def parse_number(text_or_number: object, field_name: str) -> float:
     """Turn form or import input into a float, with a message naming the field if it is not one.
 
     Accepts plain numbers ("-2.5", "1e6") and consistent thousands separators ("1,000,000",
-    "1 000"). A lone comma ("1,5") is refused rather than guessed: it could mean 1.5 or 15.
+    "1 000"). A lone comma ("1,5") is refused rather than guessed: it could mean 1.5 or 15 —
+    except in a language that writes decimals with a comma (Vietnamese: "1.250,5", "1,5").
     """
     field = label(field_name)
     if text_or_number is None:
@@ -99,6 +105,10 @@ def parse_number(text_or_number: object, field_name: str) -> float:
     text = text_or_number.strip()
     if not text:
         raise ValidationError(_("{field} is required.").format(field=field))
+    if current_language() in _DECIMAL_COMMA_LANGUAGES and (
+        _DOT_GROUPED_COMMA_DECIMAL.fullmatch(text) or _COMMA_DECIMAL.fullmatch(text)
+    ):
+        return _checked_float(text.replace(".", "").replace(",", "."), field)
     if _PLAIN_NUMBER.fullmatch(text):
         return _checked_float(text, field)
     grouped = _GROUPED_NUMBER.fullmatch(text)

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from core.enums import KRKind
 from core.errors import ValidationError
+from core.i18n import using_language
 from core.progress import (
     clamp,
     format_progress,
@@ -126,6 +127,24 @@ def test_weight_must_be_finite_and_positive(weight, message):
 )
 def test_parse_number_accepts_plain_and_grouped_numbers(text, expected):
     assert parse_number(text, "value") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.250", 1250.0),  # a Vietnamese reader groups thousands with dots
+        ("1.250.000", 1_250_000.0),
+        ("1.250,5", 1250.5),
+        ("-2,5", -2.5),
+        ("12.5", 12.5),  # not a thousands group: a plain decimal still reads as one
+        ("1 000", 1000.0),
+        ("42", 42.0),
+    ],
+)
+def test_parse_number_reads_numbers_the_way_vietnamese_writes_them(text, expected):
+    with using_language("vi"):
+        assert parse_number(text, "value") == expected
+    assert parse_number("1.250", "value") == 1.25  # English: a decimal point
 
 
 @pytest.mark.parametrize(
