@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         default=20.0,
         help="seconds of the single-session baseline (0: none)",
     )
+    load.add_argument(
+        "--warmup",
+        type=float,
+        default=0.0,
+        help="seconds the N sessions run before the measured phase (caches fill)",
+    )
     load.add_argument("--pages", type=_csv, default=None, help="url paths to visit")
     load.add_argument(
         "--server-option",
@@ -115,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             database=args.database or ("postgresql" if args.servers > 1 else "sqlite"),
             size=args.size,
             baseline=args.baseline,
+            warmup=args.warmup,
             pages=args.pages,
             server_options=tuple(args.server_option),
             port=args.port,

@@ -1,0 +1,73 @@
+"""The batched hand-over of a run's messages to the event loop keeps every callback, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from shell import streamlit_tuning
+from shell.streamlit_tuning import _Batcher
+
+
+def test_callbacks_from_another_thread_all_run_in_order_on_the_loop():
+    loop = asyncio.new_event_loop()
+    ran: list[tuple[int, bool]] = []
+    done = threading.Event()
+    loop_thread = threading.Thread(target=loop.run_forever, daemon=True)
+    loop_thread.start()
+    batcher = _Batcher(loop)
+
+    def record(n: int) -> None:
+        ran.append((n, threading.current_thread() is loop_thread))
+        if n == 2_999:
+            done.set()
+
+    def fail() -> None:
+        raise RuntimeError("one callback fails")
+
+    for n in range(3_000):
+        batcher.call_soon(lambda n=n: record(n))
+        if n == 1_500:
+            batcher.call_soon(fail)  # logged; the ones after it still run
+    assert done.wait(10)
+    loop.call_soon_threadsafe(loop.stop)
+    loop_thread.join(5)
+    loop.close()
+    assert [n for n, _ in ran] == list(range(3_000))
+    assert all(on_loop for _, on_loop in ran)
+
+
+def test_a_closed_loop_drops_callbacks_like_streamlit_does():
+    loop = asyncio.new_event_loop()
+    loop.close()
+    batcher = _Batcher(loop)
+    batcher.call_soon(lambda: None)  # no exception, nothing queued
+    assert batcher._queued == []
+
+
+def test_it_installs_once_and_can_be_turned_off(monkeypatch):
+    from streamlit.runtime.app_session import AppSession
+
+    monkeypatch.setattr(streamlit_tuning, "_done", [])
+    monkeypatch.setenv("OKR_STREAMLIT_BATCHING", "0")
+    original = AppSession._call_soon_on_event_loop
+    assert streamlit_tuning.install() is False
+    assert AppSession._call_soon_on_event_loop is original
+
+    monkeypatch.setattr(streamlit_tuning, "_done", [])
+    monkeypatch.delenv("OKR_STREAMLIT_BATCHING")
+    monkeypatch.setattr(AppSession, "_call_soon_on_event_loop", original)
+    assert streamlit_tuning.install() is True
+    assert AppSession._call_soon_on_event_loop is not original
+    assert streamlit_tuning.install() is True  # once: a second call changes nothing
+
+
+@pytest.fixture(autouse=True)
+def _restore_app_session():
+    from streamlit.runtime.app_session import AppSession
+
+    original = AppSession._call_soon_on_event_loop
+    yield
+    AppSession._call_soon_on_event_loop = original
