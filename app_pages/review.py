@@ -433,10 +433,15 @@ def nearest_step(value) -> float:
 def grade_form(kr) -> None:
     kr_id, version = int(kr.kr_id), int(kr.kr_version)
     current = kr.score if has_value(kr.score) else kr.default_score
-    with (
-        st.popover(_("Grade"), icon=":material/grading:"),
-        st.form(f"review.grade.{kr_id}.{version}"),
-    ):
+    grading_box = st.popover(
+        _("Grade"),
+        icon=":material/grading:",
+        key=f"review.grading.{kr_id}.{version}",
+        on_change="rerun",  # the form is drawn when opened, not for every KR on every run
+    )
+    if not grading_box.open:
+        return
+    with grading_box, st.form(f"review.grade.{kr_id}.{version}"):
         score = st.select_slider(
             _("Score"),
             SCORES,
