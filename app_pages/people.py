@@ -18,7 +18,7 @@ from components.review_view import (
     has_value,
     score_badge,
     score_column,
-    score_formatter,
+    score_form,
     score_text,
     share_column,
 )
@@ -35,8 +35,6 @@ from shell.feedback import toast_after_rerun
 user = current_user()
 cycle = current_cycle()
 actor = user.actor
-
-SCORES = [i / 10 for i in range(11)]
 
 
 def requested_person() -> int | None:
@@ -309,35 +307,20 @@ def my_score_proposals() -> None:
 
 
 def proposal_form(kr) -> None:
-    kr_id, version = int(kr.kr_id), int(kr.kr_version)
-    current = kr.score if has_value(kr.score) else kr.default_score
-    proposal = st.popover(
+    sent = score_form(
+        kr,
+        "people",
         _("Propose"),
-        icon=":material/rate_review:",
-        key=f"people.proposal.{kr_id}.{version}",
-        on_change="rerun",  # the form is drawn when opened, not for every KR on every run
+        ":material/rate_review:",
+        _("Why? (needed when it is not the default {score})").format(
+            score=score_text(kr.default_score)
+        ),
+        _("Send proposal"),
     )
-    if not proposal.open:
-        return
-    with proposal, st.form(f"people.propose.{kr_id}.{version}"):
-        score = st.select_slider(
-            _("Score"),
-            SCORES,
-            value=min(SCORES, key=lambda step: abs(step - float(current))),
-            format_func=score_formatter(),
-            key=f"people.score.{kr_id}.{version}",
+    if sent:
+        outcome = store.write(
+            grading.propose_score, actor, int(kr.kr_id), int(kr.kr_version), *sent
         )
-        reason = st.text_area(
-            _("Why? (needed when it is not the default {score})").format(
-                score=score_text(kr.default_score)
-            ),
-            value=kr.score_reason if isinstance(kr.score_reason, str) else "",
-            key=f"people.reason.{kr_id}.{version}",
-            max_chars=1000,
-        )
-        submitted = st.form_submit_button(_("Send proposal"), type="primary")
-    if submitted:
-        outcome = store.write(grading.propose_score, actor, kr_id, version, score, reason)
         if outcome:
             toast_after_rerun(
                 _("Proposed {score} for “{title}”.").format(

@@ -30,7 +30,7 @@ from components.review_view import (
     has_value,
     score_badge,
     score_column,
-    score_formatter,
+    score_form,
     score_text,
     share_column,
 )
@@ -59,7 +59,6 @@ OBJECTIVE_STATES = {
     ObjectiveState.CLOSED: N_("objective is closed"),
     ObjectiveState.ARCHIVED: N_("objective is archived"),
 }
-SCORES = [i / 10 for i in range(11)]
 OBJECTIVES_PER_PAGE = 10
 TEAMS_PER_PAGE = 15
 
@@ -426,40 +425,21 @@ def confirm(kr_id: int, version: int, title: str) -> None:
         )
 
 
-def nearest_step(value) -> float:
-    return min(SCORES, key=lambda step: abs(step - float(value)))
-
-
 def grade_form(kr) -> None:
-    kr_id, version = int(kr.kr_id), int(kr.kr_version)
-    current = kr.score if has_value(kr.score) else kr.default_score
-    grading_box = st.popover(
+    graded = score_form(
+        kr,
+        "review",
         _("Grade"),
-        icon=":material/grading:",
-        key=f"review.grading.{kr_id}.{version}",
-        on_change="rerun",  # the form is drawn when opened, not for every KR on every run
+        ":material/grading:",
+        _("Reason (needed when the score is not the default {score})").format(
+            score=score_text(kr.default_score)
+        ),
+        _("Save grade"),
     )
-    if not grading_box.open:
-        return
-    with grading_box, st.form(f"review.grade.{kr_id}.{version}"):
-        score = st.select_slider(
-            _("Score"),
-            SCORES,
-            value=nearest_step(current),
-            format_func=score_formatter(),
-            key=f"review.score.{kr_id}.{version}",
+    if graded:
+        outcome = store.write(
+            grading.grade_key_result, actor, int(kr.kr_id), int(kr.kr_version), *graded
         )
-        reason = st.text_area(
-            _("Reason (needed when the score is not the default {score})").format(
-                score=score_text(kr.default_score)
-            ),
-            value=kr.score_reason if isinstance(kr.score_reason, str) else "",
-            key=f"review.reason.{kr_id}.{version}",
-            max_chars=1000,
-        )
-        submitted = st.form_submit_button(_("Save grade"), type="primary")
-    if submitted:
-        outcome = store.write(grading.grade_key_result, actor, kr_id, version, score, reason)
         if outcome:
             saved(
                 _("Graded “{title}”: {score}.").format(

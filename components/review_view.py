@@ -127,3 +127,35 @@ def chart_and_table(
         key=f"{key}.csv",
         icon=":material/download:",
     )
+
+
+SCORES = [i / 10 for i in range(11)]
+
+
+def score_form(
+    kr, key: str, menu: str, icon: str, reason_label: str, submit: str
+) -> tuple[float, str] | None:
+    """A KR's score and reason in a menu whose form is drawn only when it is opened (a page
+    lists many KRs); the submitted (score, reason), else None. ``key`` prefixes the widget keys
+    ("review" → review.score.<kr>.<version>); the labels come translated."""
+    kr_id, version = int(kr.kr_id), int(kr.kr_version)
+    box = st.popover(menu, icon=icon, key=f"{key}.menu.{kr_id}.{version}", on_change="rerun")
+    if not box.open:
+        return None
+    current = float(kr.score if has_value(kr.score) else kr.default_score)
+    with box, st.form(f"{key}.form.{kr_id}.{version}"):
+        score = st.select_slider(
+            _("Score"),
+            SCORES,
+            value=min(SCORES, key=lambda step: abs(step - current)),
+            format_func=score_formatter(),
+            key=f"{key}.score.{kr_id}.{version}",
+        )
+        reason = st.text_area(
+            reason_label,
+            value=kr.score_reason if isinstance(kr.score_reason, str) else "",
+            key=f"{key}.reason.{kr_id}.{version}",
+            max_chars=1000,
+        )
+        submitted = st.form_submit_button(submit, type="primary")
+    return (score, reason) if submitted else None

@@ -132,11 +132,11 @@ def test_an_owner_proposes_a_score_with_a_reason(demo):
     at = open_people("member")
     assert "Your scores" in " ".join(sections(at))
     assert not at.select_slider  # each KR's form is drawn when its popover opens
-    at.session_state[f"people.proposal.{kr_id}.{version}"] = True  # open "Propose"
+    at.session_state[f"people.menu.{kr_id}.{version}"] = True  # open "Propose"
     at.run()
     at.select_slider(key=f"people.score.{kr_id}.{version}").set_value(proposal)
     at.text_area(key=f"people.reason.{kr_id}.{version}").input("Unblocked two other teams")
-    next(b for b in at.button if b.form_id == f"people.propose.{kr_id}.{version}").click()
+    next(b for b in at.button if b.form_id == f"people.form.{kr_id}.{version}").click()
     at.run()
     assert not errors(at), errors(at)
     with demo() as session:

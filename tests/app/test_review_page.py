@@ -52,7 +52,7 @@ def test_every_view_renders_for_each_role_that_may_use_it(demo, username):
     assert no_problem(at), (at.exception, errors(at))
     assert "Review & grade" in [t.value for t in at.title]
     assert any(e.value.startswith("“2026 Q") and "is closed" in e.value for e in at.info)
-    assert any(key.startswith("review.grading.") for key in at.session_state)  # "Grade" menus
+    assert any(key.startswith("review.menu.") for key in at.session_state)  # "Grade" menus
     at.button_group(key="review.view").set_value("review").run()
     assert no_problem(at), (at.exception, errors(at))
     assert [s.value for s in at.subheader] == ["Score distribution", "By team"]
@@ -94,16 +94,16 @@ def test_a_lead_grades_a_key_result_and_a_changed_score_needs_a_reason(demo):
     at = open_review("lead")
     assert no_problem(at)
     assert not at.select_slider  # each KR's form is drawn when its "Grade" menu opens
-    at.session_state[f"review.grading.{kr_id}.{version}"] = True
+    at.session_state[f"review.menu.{kr_id}.{version}"] = True
     at.run()
     at.select_slider(key=f"review.score.{kr_id}.{version}").set_value(other)
-    submit(at, f"review.grade.{kr_id}.{version}")
+    submit(at, f"review.form.{kr_id}.{version}")
     assert any("reason" in message for message in errors(at))
     with demo() as session:
         assert session.get(KeyResult, kr_id).score is None  # nothing written
 
     at.text_area(key=f"review.reason.{kr_id}.{version}").input("Landed the hard part early")
-    submit(at, f"review.grade.{kr_id}.{version}")
+    submit(at, f"review.form.{kr_id}.{version}")
     assert not errors(at)
     assert any("Graded" in message for message in toasts(at))
     with demo() as session:
