@@ -1,4 +1,4 @@
-"""My OKRs: what needs my update, my objectives, my team's, and the goals mine serve."""
+"""My OKRs: what needs my update, then my objectives, my team's, or the goals mine serve."""
 
 import streamlit as st
 
@@ -87,22 +87,36 @@ view = store.cached(okrs.my_okrs, user.actor, cycle)
 needs_update(view.my_krs)
 krs = rows_by(view.krs, "objective_id")  # once, for every card below
 
-if not view.aligned_to.empty:
-    st.subheader(_("The goals mine contribute to"))
-    for obj in view.aligned_to.itertuples(index=False):
-        objective_card(obj, krs)
-
-st.subheader(_("My objectives"))
-if view.objectives.empty:
-    st.info(_("No objectives of your own in this cycle. **Set goals** to create one."))
-for obj in view.objectives.itertuples(index=False):
-    objective_card(obj, krs, check_in_link)
-
-st.subheader(_("My team's objectives · {team}").format(team=user.team_name or _("no team")))
-if view.team_objectives.empty:
-    st.caption(_("Your team has no team objectives in this cycle."))
-for obj in view.team_objectives.itertuples(index=False):
-    objective_card(obj, krs, check_in_link)
+# One list at a time, drawn when its tab is chosen: the page costs what it shows.
+mine, team, served = st.tabs(
+    [
+        _("My objectives ({count})").format(count=len(view.objectives)),
+        _("My team's objectives · {team} ({count})").format(
+            team=user.team_name or _("no team"), count=len(view.team_objectives)
+        ),
+        _("The goals mine contribute to ({count})").format(count=len(view.aligned_to)),
+    ],
+    key="my_okrs.list",
+    on_change="rerun",
+)
+if mine.open:
+    with mine:
+        if view.objectives.empty:
+            st.info(_("No objectives of your own in this cycle. **Set goals** to create one."))
+        for obj in view.objectives.itertuples(index=False):
+            objective_card(obj, krs, check_in_link)
+if team.open:
+    with team:
+        if view.team_objectives.empty:
+            st.caption(_("Your team has no team objectives in this cycle."))
+        for obj in view.team_objectives.itertuples(index=False):
+            objective_card(obj, krs, check_in_link)
+if served.open:
+    with served:
+        if view.aligned_to.empty:
+            st.caption(_("None of your objectives is aligned to a goal above it yet."))
+        for obj in view.aligned_to.itertuples(index=False):
+            objective_card(obj, krs)
 
 st.subheader(_("My recognition"))
 person_recognition(user.id, cycle, kudos_limit=3)

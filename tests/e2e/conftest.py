@@ -235,6 +235,7 @@ def wait_for_sign_in_form(page) -> None:
 
     try:
         page.get_by_role("button", name="Sign in", exact=True).wait_for()
+        page.get_by_label("Username", exact=True).wait_for()  # a rerun may redraw the form
         found = True
     except PlaywrightTimeout:
         found = False
