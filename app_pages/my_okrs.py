@@ -68,6 +68,17 @@ def needs_update(my_krs) -> None:
         )
 
 
+def objective_list(tab, objectives, empty: str, action=None) -> None:
+    """A tab's objectives, drawn only when the tab is the one chosen."""
+    if not tab.open:
+        return
+    with tab:
+        if objectives.empty:
+            st.caption(empty)
+        for obj in objectives.itertuples(index=False):
+            objective_card(obj, krs, action)
+
+
 st.title(_("My OKRs"))
 if cycle is None:
     st.info(_("There is no cycle yet. An admin creates one in Admin → Cycles."))
@@ -99,24 +110,18 @@ mine, team, served = st.tabs(
     key="my_okrs.list",
     on_change="rerun",
 )
-if mine.open:
-    with mine:
-        if view.objectives.empty:
-            st.info(_("No objectives of your own in this cycle. **Set goals** to create one."))
-        for obj in view.objectives.itertuples(index=False):
-            objective_card(obj, krs, check_in_link)
-if team.open:
-    with team:
-        if view.team_objectives.empty:
-            st.caption(_("Your team has no team objectives in this cycle."))
-        for obj in view.team_objectives.itertuples(index=False):
-            objective_card(obj, krs, check_in_link)
-if served.open:
-    with served:
-        if view.aligned_to.empty:
-            st.caption(_("None of your objectives is aligned to a goal above it yet."))
-        for obj in view.aligned_to.itertuples(index=False):
-            objective_card(obj, krs)
+objective_list(
+    mine,
+    view.objectives,
+    _("No objectives of your own in this cycle. **Set goals** to create one."),
+    check_in_link,
+)
+objective_list(
+    team, view.team_objectives, _("Your team has no team objectives in this cycle."), check_in_link
+)
+objective_list(
+    served, view.aligned_to, _("None of your objectives is aligned to a goal above it yet.")
+)
 
 st.subheader(_("My recognition"))
 person_recognition(user.id, cycle, kudos_limit=3)
