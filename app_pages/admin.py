@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from components.okr_view import cycle_state_label, escape_markdown
+from components.okr_view import escape_markdown
 from components.pickers import id_select, person_picker
-from core.enums import CycleState, Role, role_label
+from core.enums import CycleState, Role, role_label, state_word
 from core.formatting import format_day
 from core.i18n import LANGUAGES, N_, _, ngettext
 from core.settings import StatusSettings
@@ -291,7 +291,7 @@ def cycle_actions(cycle: queries.CycleRow) -> None:
     cols = st.columns([3, 1, 1])
     cols[0].markdown(
         f"**{escape_markdown(cycle.name)}** · {format_day(cycle.start_date)} → "
-        f"{format_day(cycle.end_date)} · {cycle_state_label(cycle.state)}"
+        f"{format_day(cycle.end_date)} · {state_word(cycle.state)}"
     )
     # Closing also closes the cycle's objectives and gives ungraded KRs their default score;
     # reopening reopens them, so check-ins work again.

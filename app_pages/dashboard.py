@@ -27,7 +27,6 @@ from components.dashboard_view import (
     PERCENT_TEXT,
     chart_with_table,
     count,
-    cycle_state_label,
     forecast_caption,
     from_url,
     kr_list,
@@ -36,15 +35,14 @@ from components.dashboard_view import (
     pager,
     percent,
     percent_text,
-    status_label,
     to_url,
     unique_names,
     url_optional_int,
     whole_percent,
 )
-from core.enums import STATUS_SEVERITY, Level, Role, Status
+from core.enums import STATUS_SEVERITY, Level, Role, Status, state_word
 from core.i18n import N_, _, current_language, format_date, ngettext
-from core.status import STATUS_COLORS
+from core.status import STATUS_COLORS, status_label
 from db.models import utcnow
 from db.queries import dashboard, forecasting, okrs, status_settings
 from shell import charts, store
@@ -462,7 +460,7 @@ def comparison_frames(cycle, language: str):
     table = pd.DataFrame(
         {
             _("Cycle"): cycles["cycle"],
-            _("State"): [cycle_state_label(state) for state in cycles["state"]],
+            _("State"): [state_word(state) for state in cycles["state"]],
             _("Objectives"): cycles["objectives"],
             _("Key results"): cycles["krs"],
             progress: whole_percent(cycles["mean_progress"]).to_numpy(),
@@ -652,7 +650,7 @@ st.caption(
         cycle=cycle.name,
         start=format_date(cycle.start_date),
         end=format_date(cycle.end_date),
-        state=cycle_state_label(cycle.state),
+        state=state_word(cycle.state),
     )
 )
 org = store.cached(dashboard.org_units)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components.charts import leaderboard_bar_chart, podium_chart
-from components.okr_view import cycle_state_label, escape_markdown
+from components.okr_view import escape_markdown
 from components.recognition_view import (
     NAME_COLUMN,
     badge_legend,
@@ -20,6 +20,7 @@ from components.recognition_view import (
     podium_cards,
     rank_text,
 )
+from core.enums import state_word
 from core.i18n import N_, _, format_date, format_decimal, ngettext
 from core.leaderboard import METRICS, metric_label, ranking_rules
 from db.queries import recognition
@@ -324,7 +325,7 @@ st.caption(
         "only published OKRs count"
     ).format(
         cycle=cycle.name,
-        state=cycle_state_label(cycle.state),
+        state=state_word(cycle.state),
         week=week,
         weeks=data.total_weeks,
         date=format_date(moment),

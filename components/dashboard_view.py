@@ -15,10 +15,9 @@ import streamlit as st
 from babel import numbers
 
 from core import i18n
-from core.enums import Status
 from core.i18n import _, format_date, ngettext, pgettext
 from core.progress import format_progress
-from core.status import STATUS_LABELS
+from core.status import status_label
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -130,20 +129,6 @@ def pager(total: int, per_page: int, key: str, param: str) -> int:
 
 
 # --- tables -------------------------------------------------------------------------------------
-
-
-def status_label(status) -> str:
-    return "—" if status is None or pd.isna(status) else _(STATUS_LABELS[Status(status)])
-
-
-def cycle_state_label(state: str) -> str:
-    """A cycle's state as people read it ("active"), in the current language."""
-    labels = {
-        "planning": pgettext("cycle state", "planning"),
-        "active": pgettext("cycle state", "active"),
-        "closed": pgettext("cycle state", "closed"),
-    }
-    return labels.get(state, state)
 
 
 def count(value: int) -> str:

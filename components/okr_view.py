@@ -34,11 +34,6 @@ STATUS_ICONS = {
 STATE_BADGES = {"draft": "gray", "archived": "gray", "closed": "gray"}
 
 
-def cycle_state_label(state: str) -> str:
-    """A cycle's state as a lower-case word ("active" / "đang chạy"), for pickers and captions."""
-    return state_word(state)
-
-
 def status_badge(status: str | None) -> None:
     if status is None or pd.isna(status):
         st.badge(_("no key results"), color="gray")

@@ -120,9 +120,9 @@ STATE_WORDS = {
 
 def _label(labels: dict, value: object) -> str:
     """The translated label of ``value`` (a member or its stored text); unknown → as it is."""
-    for member, text in labels.items():
-        if value == member:
-            return _(text)
+    text = labels.get(value)  # a StrEnum member hashes as its stored text
+    if text is not None:
+        return _(text)
     return "" if value is None else str(value)
 
 

@@ -33,8 +33,10 @@ STATUS_COLORS: dict[Status, str] = {
 }
 
 
-def status_label(status: Status | str) -> str:
-    """A status as the reader's language names it ("On track" / "Đúng hướng")."""
+def status_label(status: Status | str | None) -> str:
+    """A status as the reader's language names it ("On track" / "Đúng hướng"); "—" for none."""
+    if status is None or status != status:  # None or NaN (a KR-less objective in a frame)
+        return "—"
     return _(STATUS_LABELS[Status(status)])
 
 

@@ -67,7 +67,7 @@ def _called_name(call: ast.Call) -> str | None:
     return None
 
 
-def bare_ui_literals(path: Path) -> list[str]:
+def bare_ui_literals(path: Path, root: Path = ROOT) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Call) or _called_name(node) not in UI_CALLS:
@@ -76,7 +76,7 @@ def bare_ui_literals(path: Path) -> list[str]:
         arguments = first + [k.value for k in node.keywords if k.arg in TEXT_KEYWORDS]
         for argument in arguments:
             if (text := _bare_text(argument)) is not None:
-                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {text[:60]!r}")
+                found.append(f"{path.relative_to(root)}:{node.lineno}: {text[:60]!r}")
     return found
 
 
@@ -92,18 +92,8 @@ def test_the_guard_catches_a_bare_label(tmp_path):
         'st.button("Save")\nst.caption(_("Saved"))\nst.markdown(f"**{name}** owns it")\n'
         'st.markdown(f"**{_(\'Owner\')}:** {name}")\nst.tabs(["Team", _("People")])\n'
     )
-    ROOT_backup = page.parent
-    found = [line.split(": ", 1)[1] for line in bare_ui_literals_at(page, ROOT_backup)]
+    found = [line.split(": ", 1)[1] for line in bare_ui_literals(page, tmp_path)]
     assert found == ["'Save'", "'**** owns it'", "'Team'"]
-
-
-def bare_ui_literals_at(path: Path, root: Path) -> list[str]:
-    global ROOT
-    saved, ROOT = ROOT, root
-    try:
-        return bare_ui_literals(path)
-    finally:
-        ROOT = saved
 
 
 @pytest.fixture(scope="module")
