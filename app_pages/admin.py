@@ -8,7 +8,7 @@ from components.okr_view import escape_markdown
 from components.pickers import id_select, person_picker
 from core.enums import CycleState, Role, role_label, state_word
 from core.formatting import format_day
-from core.i18n import LANGUAGES, N_, _, ngettext
+from core.i18n import LANGUAGES, N_, _, format_decimal, ngettext
 from core.settings import StatusSettings
 from db import commands, queries
 from db.commands import grading
@@ -174,7 +174,7 @@ def people_tab() -> None:
             "{count} person · page {page} of {pages}",
             "{count} people · page {page} of {pages}",
             total,
-        ).format(count=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+        ).format(count=format_decimal(total, 0), page=page, pages=max(1, -(-total // PAGE_SIZE)))
     )
     shown = people[["display_name", "username", "email", "role", "team", "manager", "active"]]
     shown = shown.assign(role=shown["role"].map(role_label))
