@@ -321,7 +321,7 @@ async def session(
     number: int,
     server: Server,
     person: tuple[str, str],
-    phase: Phase,
+    phase: Phase | tuple[Phase, ...],
     until: float,
     think: float,
     pages: tuple[str, ...] | None,
@@ -330,6 +330,7 @@ async def session(
 ) -> None:
     import websockets
 
+    phases = phase if isinstance(phase, tuple) else (phase,)
     username, role = person
     rng = random.Random(seed * 1000 + number)
     choices = [p for p in (pages or ROLE_PAGES[role]) if p in ROLE_PAGES[role]]
@@ -358,41 +359,59 @@ async def session(
                 except TimeoutError:
                     ok, problem = False, "no answer within 120 s"
                 elapsed = (time.perf_counter() - started) * 1000
-                phase.samples.append(
-                    Sample(
-                        phase.name, page, role, time.monotonic() - phase.started, elapsed, first, ok
-                    )
+                now = time.monotonic()
+                current = next(p for p in reversed(phases) if p.started <= now or p is phases[0])
+                current.samples.append(
+                    Sample(current.name, page, role, now - current.started, elapsed, first, ok)
                 )
                 if problem:
-                    phase.errors.append(f"{username} {page}: {problem}")
+                    current.errors.append(f"{username} {page}: {problem}")
                 first = False
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
     except Exception as error:  # a refused or dropped connection is a result, not a crash
-        phase.errors.append(f"{username}: {type(error).__name__}: {error}"[:300])
+        phases[-1].errors.append(f"{username}: {type(error).__name__}: {error}"[:300])
 
 
 async def run_phase(
-    name: str,
     servers: list[Server],
     persons: list[tuple[str, str]],
     duration: float,
+    warmup: float,
     think: float,
     pages: tuple[str, ...] | None,
     seed: int,
-) -> Phase:
-    """All sessions at once, each on its server (sticky: session i on server i mod n)."""
-    phase = Phase(name)
-    with phase.measure(servers):
-        until = phase.started + duration
-        sampler = asyncio.create_task(_sample_rss(servers, phase.started, until))
-        await asyncio.gather(
-            *(
-                session(i, servers[i % len(servers)], person, phase, until, think, pages, seed)
-                for i, person in enumerate(persons)
-            )
+) -> tuple[Phase | None, Phase]:
+    """All sessions at once, each on its server (sticky: session i on server i mod n): the
+    same sessions warm up (their first visits, the caches filling) and then are measured, as
+    people who keep a tab open would be. Returns (warm-up, load)."""
+    now = time.monotonic()
+    warm = Phase("warmup", started=now) if warmup > 0 else None
+    load_phase = Phase("load", started=now + warmup)
+    phases = tuple(p for p in (warm, load_phase) if p)
+    until = load_phase.started + duration
+    clock = asyncio.create_task(_clock(phases, servers, until))
+    sampler = asyncio.create_task(_sample_rss(servers, load_phase.started, until))
+    await asyncio.gather(
+        *(
+            session(i, servers[i % len(servers)], person, phases, until, think, pages, seed)
+            for i, person in enumerate(persons)
         )
-        await _stop(sampler)
-    return phase
+    )
+    await clock
+    await _stop(sampler)
+    return warm, load_phase
+
+
+async def _clock(phases: tuple[Phase, ...], servers: list[Server], until: float) -> None:
+    """Each phase's wall time and the CPU time its servers used, at the phases' edges."""
+    edges = [p.started for p in phases] + [until]
+    cpu = []
+    for edge in edges:
+        await asyncio.sleep(max(0.0, edge - time.monotonic()))
+        cpu.append(sum(s.cpu_seconds() or 0.0 for s in servers))
+    for number, phase in enumerate(phases):
+        phase.elapsed_s = edges[number + 1] - edges[number]
+        phase.server_cpu_s = cpu[number + 1] - cpu[number]
 
 
 async def run_single(
@@ -426,6 +445,7 @@ async def _stop(task: asyncio.Task) -> None:
 
 
 async def _sample_rss(servers: list[Server], started: float, until: float) -> None:
+    await asyncio.sleep(max(0.0, started - time.monotonic()))
     while time.monotonic() < until + 5:
         for server in servers:
             rss = server.rss()
@@ -544,20 +564,15 @@ def run(
             )
             for server in started:
                 server.rss_mb.clear()
-        if warmup > 0:
-            print(f"Warm-up: {sessions} sessions for {warmup:g} s…", file=sys.stderr, flush=True)
-            phases["warmup"] = asyncio.run(
-                run_phase("warmup", started, persons, warmup, think, pages, seed + 2)
-            )
-            for server in started:
-                server.rss_mb.clear()
         print(
-            f"Load: {sessions} sessions on {servers} server(s) for {duration:g} s…",
+            f"Load: {sessions} sessions on {servers} server(s) for {duration:g} s"
+            + (f" after {warmup:g} s of warm-up" if warmup > 0 else "")
+            + "…",
             file=sys.stderr,
             flush=True,
         )
-        phases["load"] = asyncio.run(
-            run_phase("load", started, persons, duration, think, pages, seed + 1)
+        phases["warmup"], phases["load"] = asyncio.run(
+            run_phase(started, persons, duration, warmup, think, pages, seed + 1)
         )
     finally:
         for server in started:
@@ -573,7 +588,7 @@ def run(
         "server_options": list(server_options),
         "roles": {r: sum(1 for _, role in persons if role == r) for r in ROLE_PAGES},
         "single": summarise(phases["single"]) if "single" in phases else None,
-        "warmup": summarise(phases["warmup"]) if "warmup" in phases else None,
+        "warmup": summarise(phases["warmup"]) if phases["warmup"] else None,
         "load": summarise(phases["load"]),
         "memory": {
             str(s.port): {"trend": memory_trend(s.rss_mb), "rss_mb": s.rss_mb} for s in started

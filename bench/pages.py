@@ -107,7 +107,10 @@ def _share_script_cache() -> None:
 def _clear_caches() -> None:
     import streamlit as st
 
-    st.cache_data.clear()
+    from shell import store
+
+    st.cache_data.clear()  # chart specs
+    store.clear_caches()
 
 
 @dataclass

@@ -8,6 +8,7 @@ shown, and no cache needs clearing by hand.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import importlib
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -145,8 +147,8 @@ def cached(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     version = st.session_state.get(_VERSION_KEY)
     name = f"{query.__module__}.{query.__qualname__}"
     kwargs_items = tuple(sorted(kwargs.items()))
-    key = _key(name, version, current_language(), args, kwargs_items)
-    return _cached_read(query, key, args, kwargs_items)
+    key = _key(name, database_url(), version, current_language(), args, kwargs_items)
+    return detached(_cached_read(query, key, args, kwargs_items))
 
 
 def _key(*parts: Any) -> str:
@@ -157,10 +159,13 @@ def _key(*parts: Any) -> str:
     return hashlib.blake2b(payload, digest_size=20).hexdigest()
 
 
-@st.cache_data(max_entries=2000, show_spinner=False)
+# Results are kept as the objects they are (st.cache_resource), not pickled and unpickled on
+# every hit as st.cache_data would: under load that unpickling was ~8 % of a server's CPU and
+# most of its garbage. Every caller gets a detached view instead (see `detached`).
+@st.cache_resource(max_entries=2000, show_spinner=False)
 def _cached_read(_query: Callable[..., Any], key: str, _args, _kwargs):
     # Only `key` is hashed by Streamlit (underscored arguments are not): it covers the
-    # query's name, the data version, the language and the arguments.
+    # query's name, the database, the data version, the language and the arguments.
     return read(_query, *_args, **dict(_kwargs))
 
 
@@ -173,12 +178,73 @@ def derived(compute: Callable[..., Any], *args: Any) -> Any:
     # Page scripts all run as "__main__": the file tells two pages' functions apart.
     where = getattr(getattr(compute, "__code__", None), "co_filename", "")
     name = f"{compute.__module__}.{compute.__qualname__}@{where}"
-    return _derived(compute, _key(name, version, current_language(), args), args)
+    key = _key(name, database_url(), version, current_language(), args)
+    return detached(_derived(compute, key, args))
 
 
-@st.cache_data(max_entries=500, show_spinner=False)
+@st.cache_resource(max_entries=500, show_spinner=False)
 def _derived(_compute: Callable[..., Any], key: str, _args):
     return _compute(*_args)
+
+
+def detached(value: Any) -> Any:
+    """A cached result as its caller may use it: changing it does not change the cache.
+
+    Frames and series come back as shallow copies, which pandas' copy-on-write turns into
+    real copies only where a caller writes. Lists and dicts are copied, and so are the
+    fields of (frozen) dataclasses and the items of containers that hold frames, lists or
+    dicts. Collections are homogeneous, so their first item tells whether the items need
+    it. Everything else a read returns is immutable (numbers, strings, dates, tuples)."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        _forget_dead_views(value)
+        return value.copy(deep=True)
+    if isinstance(value, list):
+        return [detached(v) for v in value] if value and _holds_mutable(value[0]) else list(value)
+    if isinstance(value, dict):
+        sample = next(iter(value.values()), None)
+        return {k: detached(v) for k, v in value.items()} if _holds_mutable(sample) else dict(value)
+    if isinstance(value, tuple):
+        return tuple(detached(v) for v in value) if value and _holds_mutable(value[0]) else value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: detached(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if _holds_mutable(getattr(value, f.name))
+        }
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
+def _forget_dead_views(frame: pd.DataFrame | pd.Series) -> None:
+    """Drop the weak references a cached frame keeps to views of it that are gone.
+
+    Copy-on-write records every view of a frame's columns (each shallow copy, each column a
+    caller reads) as a weak reference on the frame's blocks, and pandas prunes the dead ones
+    only when a list passes hundreds. On frames that live in a cache and are viewed on every
+    run of every session that made ~400,000 dead references, half of the server's long-lived
+    objects, which every full garbage collection walks. `has_reference()` prunes them."""
+    for block in frame._mgr.blocks:
+        block.refs.has_reference()
+    for axis in frame.axes:  # the row index, and a frame's column index
+        if axis._references is not None:
+            axis._references.has_reference()
+
+
+def _holds_mutable(value: Any) -> bool:
+    """Whether `value` is or holds something a caller could change in place."""
+    if isinstance(value, pd.DataFrame | pd.Series | list | dict | set):
+        return True
+    if isinstance(value, tuple):
+        return bool(value) and _holds_mutable(value[0])
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(_holds_mutable(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
+
+
+def clear_caches() -> None:
+    """Forget every cached read and derived result (tests, cold benchmarks)."""
+    _cached_read.clear()
+    _derived.clear()
 
 
 @dataclass(frozen=True)

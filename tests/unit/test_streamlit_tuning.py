@@ -71,3 +71,53 @@ def _restore_app_session():
     original = AppSession._call_soon_on_event_loop
     yield
     AppSession._call_soon_on_event_loop = original
+
+
+def test_runs_take_turns_and_a_long_run_holds_the_others_up_only_so_long():
+    turns = streamlit_tuning.RunTurns(slots=1, wait=0.3)
+    inside, most_inside, lock = [0], [0], threading.Lock()
+
+    def body(seconds: float) -> None:
+        with lock:
+            inside[0] += 1
+            most_inside[0] = max(most_inside[0], inside[0])
+        threading.Event().wait(seconds)
+        with lock:
+            inside[0] -= 1
+
+    short = [threading.Thread(target=turns.run, args=(lambda: body(0.02),)) for _ in range(5)]
+    for thread in short:
+        thread.start()
+    for thread in short:
+        thread.join(5)
+    assert most_inside[0] == 1  # one at a time
+
+    most_inside[0] = 0
+    long_run = threading.Thread(target=turns.run, args=(lambda: body(2.0),))
+    long_run.start()
+    threading.Event().wait(0.05)
+    started = threading.Event()
+    waiting = threading.Thread(target=turns.run, args=(started.set,))
+    waiting.start()
+    assert started.wait(1.5)  # it went ahead after 0.3 s, without the long run's slot
+    long_run.join(5)
+    waiting.join(5)
+    assert most_inside[0] == 1
+
+    again = threading.Event()
+    turns.run(again.set)  # the slot was given back: the next run takes it at once
+    assert again.is_set()
+
+
+def test_a_failing_run_gives_its_turn_back():
+    turns = streamlit_tuning.RunTurns(slots=1, wait=5)
+
+    def fail() -> None:
+        raise RuntimeError("the script failed")
+
+    with pytest.raises(RuntimeError):
+        turns.run(fail)
+    done = threading.Event()
+    waiter = threading.Thread(target=turns.run, args=(done.set,))
+    waiter.start()
+    assert done.wait(1)  # not after the 5 s wait
