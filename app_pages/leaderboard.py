@@ -202,6 +202,37 @@ def podium(ranked, board: str, metric: str, mine: set[int]) -> None:
     )
 
 
+def board_rows(rows, metric: str, people: bool, mine: set[int]) -> None:
+    table = board_table(rows, metric, people)
+    you = rows["id"].isin(mine).to_numpy()
+    name = _(NAME_COLUMN)
+    yours = _("{name} (you)") if people else _("{name} (your team)")
+    table.loc[you, name] = [yours.format(name=n) for n in table.loc[you, name]]
+    st.dataframe(
+        table, hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 1200)
+    )
+
+
+def board_chart(rows, metric: str, mine: set[int]) -> None:
+    if rows.empty:
+        st.caption(_("Nothing to chart."))
+        return
+    st.vega_lite_chart(
+        charts.spec(
+            leaderboard_bar_chart,
+            chart_rows(rows.head(CHART_ROWS), metric, mine),
+            _(AXIS_TITLES[metric]) if metric in AXIS_TITLES else metric_label(metric),
+            percent=metric in ("score", "consistency"),
+            points=metric == "improvement",
+        ),
+        width="stretch",
+    )
+    if len(rows) > CHART_ROWS:
+        st.caption(
+            _("The chart shows the first {count}; the table has them all.").format(count=CHART_ROWS)
+        )
+
+
 def full_board(ranked, competing, board: str, metric: str, mine: set[int]) -> None:
     people = board == "people"
     st.subheader(_("The full board"))
@@ -227,35 +258,14 @@ def full_board(ranked, competing, board: str, metric: str, mine: set[int]) -> No
         rows = rows.head(shown)
     else:
         rows = ranked.head(shown)
-    table_tab, chart_tab = st.tabs([_("Table"), _("Chart")])
-    table = board_table(rows, metric, people)
-    you = rows["id"].isin(mine).to_numpy()
-    name = _(NAME_COLUMN)
-    yours = _("{name} (you)") if people else _("{name} (your team)")
-    table.loc[you, name] = [yours.format(name=n) for n in table.loc[you, name]]
-    table_tab.dataframe(
-        table, hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 1200)
-    )
-    with chart_tab:
-        if rows.empty:
-            st.caption(_("Nothing to chart."))
-        else:
-            st.vega_lite_chart(
-                charts.spec(
-                    leaderboard_bar_chart,
-                    chart_rows(rows.head(CHART_ROWS), metric, mine),
-                    _(AXIS_TITLES[metric]) if metric in AXIS_TITLES else metric_label(metric),
-                    percent=metric in ("score", "consistency"),
-                    points=metric == "improvement",
-                ),
-                width="stretch",
-            )
-            if len(rows) > CHART_ROWS:
-                st.caption(
-                    _("The chart shows the first {count}; the table has them all.").format(
-                        count=CHART_ROWS
-                    )
-                )
+    # Only the open tab is drawn; the other is drawn when chosen.
+    table_tab, chart_tab = st.tabs([_("Table"), _("Chart")], key="lb.tabs", on_change="rerun")
+    if table_tab.open:
+        with table_tab:
+            board_rows(rows, metric, people, mine)
+    if chart_tab.open:
+        with chart_tab:
+            board_chart(rows, metric, mine)
     total = len(rows) if search.strip() else len(ranked)
     more_col, csv_col = st.columns([1, 1])
     more_col.caption(

@@ -130,15 +130,19 @@ def history(kr) -> None:
     if checkins.empty:
         st.caption(_("No check-ins yet."))
         return
-    kr_cycle = okrs_cycle(int(kr.cycle_id))
-    chart = charts.spec(
-        checkin_history_chart,
-        checkins,
-        pace_line(kr.kind, kr.start, kr.target, kr_cycle.start_date, kr_cycle.end_date),
-        unit_title=axis_title(kr),
+    chart_tab, table_tab = st.tabs(
+        [_("Chart"), _("Table")], key=f"log.history.tabs.{int(kr.kr_id)}", on_change="rerun"
     )
-    chart_tab, table_tab = st.tabs([_("Chart"), _("Table")])
-    chart_tab.vega_lite_chart(chart, width="stretch")
+    if chart_tab.open:
+        kr_cycle = okrs_cycle(int(kr.cycle_id))
+        pace = pace_line(kr.kind, kr.start, kr.target, kr_cycle.start_date, kr_cycle.end_date)
+        chart = charts.spec(checkin_history_chart, checkins, pace, unit_title=axis_title(kr))
+        chart_tab.vega_lite_chart(chart, width="stretch")
+    if table_tab.open:
+        history_table(table_tab, checkins, kr)
+
+
+def history_table(tab, checkins, kr) -> None:
     shown = checkins[["at", "value", "confidence", "author", "note"]].iloc[::-1]
     shown = shown.assign(  # as the rest of the page writes values: "49.000,00 US$", "done"
         value=[
@@ -146,7 +150,7 @@ def history(kr) -> None:
             for value in shown["value"]
         ]
     )
-    table_tab.dataframe(
+    tab.dataframe(
         shown,
         hide_index=True,
         column_config={

@@ -50,14 +50,16 @@ def chart_with_table(
     ``chart``: an Altair chart, or its cached Vega-Lite spec (shell.charts.spec). ``shown``:
     the table as displayed, when it differs from the CSV's numbers (a missing number as "—":
     Streamlit would print "None")."""
-    chart_tab, table_tab = st.tabs([_("Chart"), _("Table")])
-    with chart_tab:
+    # Only the open tab is drawn (the other when chosen): a table nobody opened costs its
+    # styling and its Arrow encoding on every run otherwise.
+    chart_tab, table_tab = st.tabs([_("Chart"), _("Table")], key=f"{key}.tabs", on_change="rerun")
+    if chart_tab.open:
         if isinstance(chart, dict):
-            st.vega_lite_chart(chart, width="stretch")
+            chart_tab.vega_lite_chart(chart, width="stretch")
         else:
-            st.altair_chart(chart, width="stretch")
-    with table_tab:
-        st.dataframe(
+            chart_tab.altair_chart(chart, width="stretch")
+    if table_tab.open:
+        table_tab.dataframe(
             grouped_numbers(table if shown is None else shown, column_config or {}),
             hide_index=True,
             column_config=column_config,
