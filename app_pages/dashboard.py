@@ -264,8 +264,11 @@ def headline(
 # --- sections -------------------------------------------------------------------------------------
 
 
-def forecast_section(view: forecasting.ForecastView, mean_name: str, key: str) -> None:
-    """``mean_name``: the (translated) name of the first row, e.g. "Company (mean)"."""
+def forecast_frames(cycle, today, level: str | None, scope, mean_name: str, language: str):
+    """The forecast chart's spec and its table (through store.derived: shaped once per data
+    version, not on every run). ``mean_name``: the first row's (translated) name, e.g.
+    "Company (mean)"; ``language`` keys the cache (the table's headers are translated)."""
+    view = store.cached(forecasting.objectives_forecast, cycle, today, level, scope)
     objs = view.objectives.sort_values("forecast", na_position="first").head(12)
     spread = view.range
     names = unique_names(
@@ -304,12 +307,20 @@ def forecast_section(view: forecasting.ForecastView, mean_name: str, key: str) -
             high: whole_percent(frame["high"]),
         }
     )
+    return charts.spec(forecast_chart, frame), table
+
+
+def forecast_section(level: str | None, scope, mean_name: str, key: str) -> None:
+    spec, table = store.derived(
+        forecast_frames, cycle, TODAY, level, scope, mean_name, current_language()
+    )
+    percents = (_("Progress"), _("Forecast"), _("Likely from"), _("Likely to"))
     chart_with_table(
-        charts.spec(forecast_chart, frame),
+        spec,
         table,
         key=key,
         file_name=f"forecast-{cycle.name}.csv",
-        column_config=dict.fromkeys((progress, forecast, low, high), PERCENT_BAR),
+        column_config=dict.fromkeys(percents, PERCENT_BAR),
     )
 
 
@@ -490,13 +501,13 @@ def comparison_section() -> None:
     )
 
 
-def progress_over_time_section(scope: tuple[int, ...], view: forecasting.ForecastView) -> None:
-    weekly = in_scope(store.cached(dashboard.weekly_progress, cycle, TODAY), scope)
+def progress_over_time_frames(cycle, today, scope: tuple[int, ...], now, language: str):
+    """The team's weekly progress chart and its table, or None without progress yet (through
+    store.derived; ``now`` is to the minute: the running week ends now)."""
+    weekly = in_scope(store.cached(dashboard.weekly_progress, cycle, today), scope)
     if weekly.empty:
-        st.caption(_("No progress to show yet."))
-        return
-    # The running week ends "now": to the minute, so the chart's cached spec is reused.
-    now = utcnow().replace(second=0, microsecond=0)
+        return None
+    view = store.cached(forecasting.objectives_forecast, cycle, today, None, scope)
     weeks = {w.index: w.end for w in dashboard.cycle_weeks(cycle, now)}
     team = weekly.groupby(["week", "label"], as_index=False)[["progress_sum", "krs"]].sum()
     team["progress"] = (team["progress_sum"] / team["krs"].where(team["krs"] > 0)).clip(0, 1)
@@ -515,20 +526,30 @@ def progress_over_time_section(scope: tuple[int, ...], view: forecasting.Forecas
                 "high": [spread.high if spread else view.forecast],
             }
         )
-    mean = _("Mean KR progress")
     table = pd.DataFrame(
         {
             _("Week"): team["label"],
-            mean: whole_percent(team["progress"]).to_numpy(),
+            _("Mean KR progress"): whole_percent(team["progress"]).to_numpy(),
             _("Key results"): team["krs"],
         }
     )
+    return charts.spec(progress_over_time_chart, team[["at", "progress"]], pace, ahead), table
+
+
+def progress_over_time_section(scope: tuple[int, ...]) -> None:
+    # The running week ends "now": to the minute, so the shaped chart is reused for a minute.
+    now = utcnow().replace(second=0, microsecond=0)
+    frames = store.derived(progress_over_time_frames, cycle, TODAY, scope, now, current_language())
+    if frames is None:
+        st.caption(_("No progress to show yet."))
+        return
+    spec, table = frames
     chart_with_table(
-        charts.spec(progress_over_time_chart, team[["at", "progress"]], pace, ahead),
+        spec,
         table,
         key="dash.team_progress",
         file_name=f"team-progress-{cycle.name}.csv",
-        column_config={mean: PERCENT_BAR},
+        column_config={_("Mean KR progress"): PERCENT_BAR},
     )
     st.caption(
         _(
@@ -542,7 +563,9 @@ def progress_over_time_section(scope: tuple[int, ...], view: forecasting.Forecas
 
 
 def company_view(units: pd.DataFrame) -> None:
-    forecast = store.cached(forecasting.objectives_forecast, cycle, TODAY, Level.COMPANY.value)
+    forecast = store.cached(
+        forecasting.objectives_forecast, cycle, TODAY, Level.COMPANY.value, None
+    )
     status = store.cached(dashboard.status_by_team, cycle, TODAY)
     fresh = store.cached(dashboard.freshness_by_team, cycle, TODAY)
     objectives = len(forecast.objectives)
@@ -562,7 +585,7 @@ def company_view(units: pd.DataFrame) -> None:
     if forecast.objectives.empty:
         st.caption(_("No published company objectives in this cycle."))
     else:
-        forecast_section(forecast, _("Company (mean)"), "dash.forecast")
+        forecast_section(Level.COMPANY.value, None, _("Company (mean)"), "dash.forecast")
 
     st.subheader(_("Progress by team, week by week"))
     department = department_choice(units)
@@ -606,7 +629,7 @@ def team_view(units: pd.DataFrame) -> None:
     )
 
     st.subheader(_("Team progress over time"))
-    progress_over_time_section(scope, forecast)
+    progress_over_time_section(scope)
 
     st.subheader(_("People"))
     total = store.cached(dashboard.member_count, scope)
@@ -633,7 +656,7 @@ def team_view(units: pd.DataFrame) -> None:
     if forecast.objectives.empty:
         st.caption(_("No published objectives in this team."))
     else:
-        forecast_section(forecast, _("Team (mean)"), "dash.team_forecast")
+        forecast_section(None, scope, _("Team (mean)"), "dash.team_forecast")
 
 
 # --- the page -----------------------------------------------------------------------------------

@@ -105,11 +105,8 @@ def _share_script_cache() -> None:
 
 
 def _clear_caches() -> None:
-    import streamlit as st
-
     from shell import store
 
-    st.cache_data.clear()  # chart specs
     store.clear_caches()
 
 

@@ -40,10 +40,13 @@ def spec(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Spec:
     payload = pickle.dumps((args, sorted(kwargs.items())), protocol=pickle.HIGHEST_PROTOCOL)
     digest = hashlib.blake2b(payload, digest_size=20).hexdigest()
     name = f"{build.__module__}.{build.__qualname__}"
-    return _spec(build, name, digest, current_language(), args, kwargs)
+    # A copy of the top level: Streamlit moves the datasets out of the dict it is given
+    # (a copy of its own, today); the nested parts are only read.
+    return dict(_spec(build, name, digest, current_language(), args, kwargs))
 
 
-@st.cache_data(max_entries=1000, show_spinner=False)
+# Kept as objects (not pickled and unpickled on every hit, as st.cache_data would).
+@st.cache_resource(max_entries=1000, show_spinner=False)
 def _spec(
     _build: Callable[..., Any], name: str, digest: str, language: str, _args, _kwargs
 ) -> Spec:
@@ -51,6 +54,10 @@ def _spec(
     # the DataFrames Streamlit's way would cost more than the digest of their pickle. The
     # language is a key because the chart's titles and labels are translated as it is built.
     return _localised(_vega_lite(_build(*_args, **_kwargs)), language)
+
+
+def clear() -> None:
+    _spec.clear()
 
 
 def _localised(spec: Spec, language: str) -> Spec:

@@ -32,6 +32,7 @@ from core.i18n import _, current_language
 from db.engine import database_url, make_engine, make_sessionmaker, transaction
 from db.migrate import upgrade_head
 from db.queries import data_version
+from shell import charts
 
 log = logging.getLogger("okr")
 _VERSION_KEY = "store.data_version"
@@ -242,9 +243,10 @@ def _holds_mutable(value: Any) -> bool:
 
 
 def clear_caches() -> None:
-    """Forget every cached read and derived result (tests, cold benchmarks)."""
+    """Forget every cached read, derived result and chart (tests, cold benchmarks)."""
     _cached_read.clear()
     _derived.clear()
+    charts.clear()
 
 
 @dataclass(frozen=True)
