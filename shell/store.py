@@ -13,7 +13,6 @@ import gc
 import hashlib
 import importlib
 import logging
-import os
 import pickle
 import pkgutil
 import threading
@@ -111,23 +110,7 @@ def _freeze() -> int:
             log.warning("settle_heap: could not import %s", name, exc_info=True)
     gc.collect()
     gc.freeze()
-    thresholds = _gc_thresholds()
-    if thresholds:
-        gc.set_threshold(*thresholds)
     return gc.get_freeze_count()
-
-
-def _gc_thresholds() -> tuple[int, int, int] | None:
-    """OKR_GC_THRESHOLDS="50000,20,10" trades memory for latency: with many sessions, objects
-    of runs in flight survive into the oldest generation, and with Python's default
-    (700, 10, 10) full collections run every ~2 s for 40-400 ms each (~9 % of the time at 50
-    sessions). A young generation of 50,000 made them rare (p50 119 instead of 229 ms) but
-    let the heap grow ~100 MB a minute over five minutes, so the default stays Python's."""
-    try:
-        values = tuple(int(v) for v in os.environ.get("OKR_GC_THRESHOLDS", "").split(","))
-    except ValueError:
-        return None
-    return values if len(values) == 3 and all(v >= 0 for v in values) else None
 
 
 def read(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

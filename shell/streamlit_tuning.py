@@ -17,15 +17,25 @@ p95 from request to its last message was 3-4x the script's own). Runs now take t
 throughput up. A run never waits longer than ``OKR_RUN_WAIT_MS`` (default 1000) for its
 turn: behind a long run (a large export) the others go ahead side by side, as before.
 
+**Full garbage collections on a schedule, between runs.** Python starts a full collection
+when enough objects have outlived two young ones; under load that was every ~3 s, each
+stopping the whole server for 100-300 ms (it walks every long-lived object: cached reads,
+sessions) — a pause every queued run then waits through. Automatic collections now stop at
+the young generations, and a full one runs every ``OKR_GC_FULL_EVERY_S`` seconds (default
+30; 0 keeps Python's own policy), taking its turn like a run, so that it never stops one
+midway. At 50 sessions: p95 310 -> ~130 ms, and memory still flat (see the README).
+
 Installed once per server process (see app.py); without a matching Streamlit it does
 nothing and the server behaves as stock Streamlit.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 
 log = logging.getLogger("okr")
@@ -85,11 +95,12 @@ class RunTurns:
 
 
 def install() -> bool:
-    """Install both changes (each can be turned off); True when batching is installed."""
+    """Install the changes (each can be turned off); True when batching is installed."""
     with _installed:
         if not _done:
             _done.append(_install_batching())
-            _install_turns()
+            turns = _install_turns()
+            _install_gc_schedule(turns)
         return _done[0]
 
 
@@ -113,27 +124,54 @@ def _install_batching() -> bool:
     return True
 
 
-def _install_turns() -> bool:
+def _install_turns() -> RunTurns | None:
     slots = _int_setting("OKR_CONCURRENT_RUNS", 1)
     if slots <= 0:
-        return False
+        return None
     try:
         from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
     except ImportError:
-        return False
+        return None
     original = getattr(ScriptRunner, "_run_script", None)
     if not callable(original):
-        return False
-    if getattr(original, "_okr_turns", False):
-        return True
+        return None
+    installed = getattr(original, "_okr_turns", None)
+    if installed is not None:
+        return installed
     turns = RunTurns(slots, _int_setting("OKR_RUN_WAIT_MS", 1000) / 1000)
 
     def _run_script(self, rerun_data) -> None:
         turns.run(lambda: original(self, rerun_data))
 
-    _run_script._okr_turns = True
+    _run_script._okr_turns = turns
     ScriptRunner._run_script = _run_script
-    return True
+    return turns
+
+
+# Young generations as Python's; the oldest never collected automatically (its count only
+# grows by one per young collection, so this is "never" for days).
+_YOUNG_ONLY = (700, 10, 1_000_000_000)
+
+
+def _install_gc_schedule(turns: RunTurns | None) -> threading.Thread | None:
+    every = _int_setting("OKR_GC_FULL_EVERY_S", 30)
+    if every <= 0:
+        return None
+    gc.set_threshold(*_YOUNG_ONLY)
+    collector = threading.Thread(
+        target=_collect_every, args=(every, turns), name="okr-full-gc", daemon=True
+    )
+    collector.start()
+    return collector
+
+
+def _collect_every(seconds: float, turns: RunTurns | None) -> None:
+    while True:
+        time.sleep(seconds)
+        if turns is None:
+            gc.collect()
+        else:
+            turns.run(gc.collect)
 
 
 def _int_setting(name: str, default: int) -> int:
