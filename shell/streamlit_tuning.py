@@ -148,9 +148,11 @@ def _install_turns() -> RunTurns | None:
     return turns
 
 
-# Young generations as Python's; the oldest never collected automatically (its count only
-# grows by one per young collection, so this is "never" for days).
-_YOUNG_ONLY = (700, 10, 1_000_000_000)
+# Young collections after 10,000 new objects instead of 700 (a run's short-lived objects
+# then die before they are promoted, and fewer collections run: ~1 ms less CPU a run); the
+# oldest generation is never collected automatically (its count grows by one per young
+# collection: "never" for days).
+_YOUNG_ONLY = (10_000, 10, 1_000_000_000)
 
 
 def _install_gc_schedule(turns: RunTurns | None) -> threading.Thread | None:
