@@ -277,8 +277,11 @@ if available.empty:
         )
     )
     st.stop()
-one, many = st.tabs([_("Check in"), _("Update all my KRs")])
-with one:
-    single_check_in(available)
-with many:
-    update_all(available)
+# Only the open tab is drawn (the other when chosen): the bulk form is a row per KR.
+one, many = st.tabs([_("Check in"), _("Update all my KRs")], key="log.tabs", on_change="rerun")
+if one.open:
+    with one:
+        single_check_in(available)
+if many.open:
+    with many:
+        update_all(available)

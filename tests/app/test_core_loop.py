@@ -227,3 +227,20 @@ def test_a_kr_link_opens_its_form_directly(org, app_db):
     at.switch_page("app_pages/log_progress.py")
     at.run()
     assert at.selectbox(key="log.kr").value == kr_id
+
+
+def test_update_all_saves_the_filled_rows_together_from_its_tab(org, app_db):
+    at = sign_in("lena", PASSWORD)
+    at.switch_page("app_pages/log_progress.py")
+    at.run()
+    assert not [t for t in at.text_input if t.key.startswith("log.all.")]  # drawn when opened
+    at.session_state["log.tabs"] = "Update all my KRs"
+    at.run()
+    assert not [t for t in at.text_input if t.key.startswith("log.value.")]
+    (value_box,) = [t for t in at.text_input if t.key.startswith("log.all.") and ".v" in t.key]
+    value_box.input("40")
+    button(at, "Save all").click()
+    at.run()
+    assert not errors(at) and not at.exception
+    with app_db() as session:
+        assert session.scalars(select(CheckIn.value)).all() == [40]
