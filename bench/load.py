@@ -10,7 +10,8 @@ the cookie the app sets (streamlit-authenticator's HS256 JWT, keyed with the ser
 pages in a weighted mix with about ``think`` seconds between two reruns.
 
 The run has two phases in the same servers: one session alone (the baseline), then N
-sessions. Servers listen on 127.0.0.1 only and are stopped at the end; their memory (RSS) is
+sessions, which first warm up for ``warmup`` seconds (their first visits; not measured) and
+are then measured, as people who keep a tab open would be. Servers listen on 127.0.0.1 only and are stopped at the end; their memory (RSS) is
 sampled every second. Bar P3: p95 under load <= 3 x the single-session p50.
 """
 
