@@ -108,7 +108,7 @@ def install() -> bool:
             _done.append(_install_batching())
             turns = _install_turns()
             _install_gc_schedule(turns)
-            interval = _int_setting("OKR_SWITCH_INTERVAL_MS", 1)
+            interval = _number_setting("OKR_SWITCH_INTERVAL_MS", 1)
             if interval > 0:
                 sys.setswitchinterval(interval / 1000)
         return _done[0]
@@ -187,8 +187,12 @@ def _collect_every(seconds: float, turns: RunTurns | None) -> None:
 
 
 def _int_setting(name: str, default: int) -> int:
+    return int(_number_setting(name, default))
+
+
+def _number_setting(name: str, default: float) -> float:
     try:
-        return int(os.environ.get(name, default))
+        return float(os.environ.get(name, default))
     except ValueError:
-        log.warning("%s is not a whole number; using %s", name, default)
+        log.warning("%s is not a number; using %s", name, default)
         return default
