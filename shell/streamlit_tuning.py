@@ -29,7 +29,7 @@ stopping the whole server for 100-300 ms (it walks every long-lived object: cach
 sessions) — a pause every queued run then waits through. Automatic collections now stop at
 the young generations, and a full one runs every ``OKR_GC_FULL_EVERY_S`` seconds (default
 30; 0 keeps Python's own policy), taking its turn like a run, so that it never stops one
-midway. At 50 sessions: p95 310 -> ~130 ms, and memory still flat (see the README).
+midway. At 50 sessions: p95 310 -> ~140 ms, and memory still flat (see the README).
 
 Installed once per server process (see app.py); without a matching Streamlit it does
 nothing and the server behaves as stock Streamlit.
