@@ -128,11 +128,17 @@ def begin_run() -> None:
 def cached(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a read through the cache; arguments must be hashable (ids, dates, strings). The
     language is part of the key: a read may return translated text."""
-    version = st.session_state.get(_VERSION_KEY)
     name = f"{query.__module__}.{query.__qualname__}"
     kwargs_items = tuple(sorted(kwargs.items()))
-    key = _key(name, database_url(), version, current_language(), args, kwargs_items)
+    key = _run_key(name, args, kwargs_items)
     return detached(_cached_read(query, key, args, kwargs_items))
+
+
+def _run_key(name: str, *parts: Any) -> str:
+    """The key of a call in this run: its name and arguments, the database, the data version
+    and the language."""
+    version = st.session_state.get(_VERSION_KEY)
+    return _key(name, database_url(), version, current_language(), *parts)
 
 
 def _key(*parts: Any) -> str:
@@ -158,11 +164,10 @@ def derived(compute: Callable[..., Any], *args: Any) -> Any:
     data version: for work over many rows (ranking a whole board, say) whose result a page
     shows only in part. ``compute`` may call ``cached``; arguments must be hashable. The
     language is part of the key, as in ``cached``."""
-    version = st.session_state.get(_VERSION_KEY)
     # Page scripts all run as "__main__": the file tells two pages' functions apart.
     where = getattr(getattr(compute, "__code__", None), "co_filename", "")
     name = f"{compute.__module__}.{compute.__qualname__}@{where}"
-    key = _key(name, database_url(), version, current_language(), args)
+    key = _run_key(name, args)
     return detached(_derived(compute, key, args))
 
 
@@ -174,8 +179,9 @@ def _derived(_compute: Callable[..., Any], key: str, _args):
 def detached(value: Any) -> Any:
     """A cached result as its caller may use it: changing it does not change the cache.
 
-    Frames and series come back as shallow copies, which pandas' copy-on-write turns into
-    real copies only where a caller writes. Lists and dicts are copied, and so are the
+    Frames and series come back as copies: cheap, since Arrow columns share their immutable
+    buffers, and unlike shallow copies they add no view reference to the cached frame (see
+    `_forget_dead_views`). Lists and dicts are copied, and so are the
     fields of (frozen) dataclasses and the items of containers that hold frames, lists or
     dicts. Collections are homogeneous, so their first item tells whether the items need
     it. Everything else a read returns is immutable (numbers, strings, dates, tuples)."""
