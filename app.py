@@ -7,9 +7,7 @@ person's role, so a page the role may not use is not reachable at all.
 
 from __future__ import annotations
 
-import copy
 import logging
-from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
@@ -17,107 +15,17 @@ import streamlit as st
 from components.okr_view import escape_markdown
 from core import i18n
 from core.enums import Role, cycle_state_label, role_label
-from core.i18n import N_, _
+from core.i18n import _
 from db import commands, queries
 from shell import auth, sso, store, streamlit_tuning
 from shell.context import set_run_context
 from shell.feedback import show_pending_toasts
+from shell.navigation import PAGE_SPECS, pages_for
 
 log = logging.getLogger("okr")
 LANGUAGE_KEY = "app.language"
 
 st.set_page_config(page_title="OKR Tracker", page_icon=":material/flag:", layout="wide")
-
-
-@dataclass(frozen=True)
-class PageSpec:
-    file: str
-    title: str
-    icon: str
-    url_path: str
-    section: str
-    roles: frozenset[str] = frozenset(Role)
-    default: bool = False
-
-
-PAGE_SPECS = (
-    PageSpec("my_okrs.py", N_("My OKRs"), ":material/home:", "my-okrs", N_("OKRs"), default=True),
-    PageSpec(
-        "log_progress.py", N_("Log progress"), ":material/edit_note:", "log-progress", N_("OKRs")
-    ),
-    PageSpec("set_goals.py", N_("Set goals"), ":material/flag:", "set-goals", N_("OKRs")),
-    PageSpec("dashboard.py", N_("Dashboard"), ":material/monitoring:", "dashboard", N_("Insights")),
-    PageSpec(
-        "alignment.py", N_("Alignment"), ":material/account_tree:", "alignment", N_("Insights")
-    ),
-    PageSpec(
-        "review.py",
-        N_("Review & grade"),
-        ":material/grading:",
-        "review",
-        N_("Insights"),
-        frozenset({Role.LEAD, Role.EXECUTIVE, Role.ADMIN}),
-    ),
-    PageSpec("people.py", N_("People"), ":material/badge:", "people", N_("Insights")),
-    PageSpec("kudos.py", N_("Kudos"), ":material/celebration:", "kudos", N_("Recognition")),
-    PageSpec(
-        "leaderboard.py",
-        N_("Leaderboard"),
-        ":material/leaderboard:",
-        "leaderboard",
-        N_("Recognition"),
-    ),
-    PageSpec("account.py", N_("Account"), ":material/person:", "account", N_("You")),
-    PageSpec(
-        "admin.py",
-        N_("Admin"),
-        ":material/admin_panel_settings:",
-        "admin",
-        N_("Organisation"),
-        frozenset({Role.ADMIN}),
-    ),
-    PageSpec(
-        "audit.py",
-        N_("Audit log"),
-        ":material/history:",
-        "audit",
-        N_("Organisation"),
-        frozenset({Role.ADMIN}),
-    ),
-    PageSpec(
-        "import_export.py",
-        N_("Import & export"),
-        ":material/import_export:",
-        "import-export",
-        N_("Organisation"),
-        frozenset({Role.ADMIN}),
-    ),
-)
-
-
-def pages_for(role: str) -> dict[str, list[st.Page]]:
-    """The navigation of a role: only the pages it may use exist for it."""
-    templates = _page_templates(role, i18n.current_language())
-    # A copy per run: st.navigation marks the page it returns as callable, per session.
-    return {section: [copy.copy(page) for page in pages] for section, pages in templates.items()}
-
-
-@st.cache_resource(show_spinner=False)
-def _page_templates(role: str, language: str) -> dict[str, list[st.Page]]:
-    # Once per role and language: building an st.Page resolves its file on disk, ~7 % of a
-    # busy server's CPU when done on every run.
-    sections: dict[str, list[st.Page]] = {}
-    for spec in PAGE_SPECS:
-        if role in spec.roles:
-            page = st.Page(
-                f"app_pages/{spec.file}",
-                title=_(spec.title),
-                icon=spec.icon,
-                url_path=spec.url_path,
-                default=spec.default,
-            )
-            sections.setdefault(_(spec.section), []).append(page)
-    return sections
 
 
 def database_problem(error: Exception) -> None:

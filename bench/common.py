@@ -1,4 +1,4 @@
-"""What the benchmarks share: the page list from app.py, demo logins, results and statistics."""
+"""What the benchmarks share: the page list from shell/navigation.py, demo logins, results and statistics."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from db.engine import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 APP = PROJECT_ROOT / "app.py"
+NAVIGATION = PROJECT_ROOT / "shell" / "navigation.py"
 BENCH_COOKIE_KEY = "okr-bench-cookie-key-" + "b" * 32  # only for servers the bench starts
 ROLES = ("member", "lead", "executive", "admin")
 LOGIN_OF_ROLE = {"member": "member", "lead": "lead", "executive": "exec", "admin": "admin"}
@@ -45,15 +46,16 @@ class PageInfo:
         return next(r for r in ROLES if r in self.roles)
 
 
-def page_specs(app: Path = APP) -> list[PageInfo]:
-    """PAGE_SPECS as app.py has it right now, read without running app.py (it needs a run)."""
-    tree = ast.parse(app.read_text())
+def page_specs(source: Path = NAVIGATION) -> list[PageInfo]:
+    """PAGE_SPECS as the file has it right now, read without importing Streamlit into the
+    load driver."""
+    tree = ast.parse(source.read_text())
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "PAGE_SPECS" for t in node.targets
         ):
             return [_page_info(call) for call in node.value.elts]
-    raise RuntimeError("app.py has no PAGE_SPECS")
+    raise RuntimeError(f"{source} has no PAGE_SPECS")
 
 
 def _page_info(call: ast.Call) -> PageInfo:

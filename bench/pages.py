@@ -1,7 +1,7 @@
 """`python -m bench pages`: each page's script run under AppTest, small against large org.
 
-For every page in app.py's PAGE_SPECS (as the file is when the bench runs) and every org size,
-one AppTest signs in through the real sign-in form as a demo login whose role sees the page,
+For every page in PAGE_SPECS (shell/navigation.py, as the file is when the bench runs) and
+every org size, one AppTest signs in through the real sign-in form as a demo login whose role sees the page,
 switches to the page, runs it `warmup` times (the caches fill, as on a server that is in use)
 and then `runs` times more; the median of those runs is the page's time. An empty Streamlit
 page is timed the same way in the same process. Wall time is the bar; CPU time of the

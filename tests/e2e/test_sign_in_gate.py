@@ -27,10 +27,20 @@ pytestmark = pytest.mark.e2e
 NOT_PAGES = {"__init__", "setup"}  # setup runs only on an empty database
 
 
+NAVIGATION_SOURCES = ("app.py", "shell/navigation.py")  # where pages are declared
+
+
 def _url_paths_in_app() -> set[str]:
-    """Every url_path given in app.py: as a keyword, or positionally to a class or function
-    that app.py defines with a `url_path` parameter or field (e.g. a page-spec dataclass)."""
-    tree = ast.parse((ROOT / "app.py").read_text())
+    """Every url_path given in the app's navigation sources: as a keyword, or positionally to a
+    class or function defined there with a `url_path` parameter or field (e.g. a page spec)."""
+    tree = ast.Module(
+        body=[
+            statement
+            for source in NAVIGATION_SOURCES
+            for statement in ast.parse((ROOT / source).read_text()).body
+        ],
+        type_ignores=[],
+    )
     positions: dict[str, int] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
@@ -60,7 +70,7 @@ def _url_paths_in_app() -> set[str]:
 
 
 def page_urls() -> list[str]:
-    """ "/", the usual names, every page file's default URL and every url_path in app.py."""
+    """ "/", the usual names, every page file's default URL and every url_path declared."""
     stems = {p.stem for p in (ROOT / "app_pages").glob("*.py")} - NOT_PAGES
     paths = {"home", "account", "admin"} | stems | _url_paths_in_app()
     return ["/"] + [f"/{path}" for path in sorted(paths) if path]

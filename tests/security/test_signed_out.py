@@ -1,7 +1,7 @@
-"""No page renders for a signed-out session (AppTest), for every PageSpec in app.py.
+"""No page renders for a signed-out session (AppTest), for every PageSpec.
 
-The page list is read from app.py with ast (importing app.py would run the app), so a page
-added to PAGE_SPECS is covered the moment it is added. For each page, a signed-out session:
+The page list is read from shell/navigation.py with ast, as written, so a page added to
+PAGE_SPECS is covered the moment it is added. For each page, a signed-out session:
 
 - asks for it on its very first run (as a visit straight to its URL would), and after a run:
   it gets the sign-in form and nothing else — no page title, no navigation, no data;
@@ -35,12 +35,12 @@ class Spec:
     file: str
     title: str
     url_path: str
-    roles: str  # the roles expression as written in app.py
+    roles: str  # the roles expression as written in PAGE_SPECS
 
 
 def page_specs() -> list[Spec]:
-    """Every PageSpec(...) call in app.py's PAGE_SPECS, by position or keyword."""
-    tree = ast.parse((ROOT / "app.py").read_text())
+    """Every PageSpec(...) call in PAGE_SPECS, by position or keyword."""
+    tree = ast.parse((ROOT / "shell" / "navigation.py").read_text())
     fields = ("file", "title", "icon", "url_path", "section", "roles", "default")
     specs = []
     for node in ast.walk(tree):
@@ -71,7 +71,7 @@ def _marked(node: ast.AST) -> ast.AST:
 SPECS = page_specs()
 
 
-def test_the_page_list_is_read_from_app_py():
+def test_the_page_list_is_read_from_the_navigation():
     """Guard: if parsing found nothing (or missed pages), the tests below would prove little."""
     files = {spec.file for spec in SPECS}
     on_disk = {p.name for p in (ROOT / "app_pages").glob("*.py")} - {"__init__.py", "setup.py"}
