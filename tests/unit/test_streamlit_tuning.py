@@ -1,9 +1,11 @@
-"""The batched hand-over of a run's messages to the event loop keeps every callback, in order."""
+"""The batched hand-over of a run's messages to the event loop keeps every callback, in order;
+runs take turns; a message queued on the loop wakes its send loop directly."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -64,13 +66,48 @@ def test_it_installs_once_and_can_be_turned_off(monkeypatch):
     assert streamlit_tuning.install() is True  # once: a second call changes nothing
 
 
+def test_a_message_queued_on_the_loop_wakes_the_send_loop_without_the_wakeup_socket(
+    monkeypatch,
+):
+    from streamlit.runtime.runtime import Runtime
+
+    streamlit_tuning._install_direct_wakeup()
+    loop = asyncio.new_event_loop()
+    async_objs = SimpleNamespace(eventloop=loop, need_send_data=asyncio.Event())
+    runtime = SimpleNamespace(_get_async_objs=lambda: async_objs)
+    through_socket = []
+    real = loop.call_soon_threadsafe
+    monkeypatch.setattr(
+        loop, "call_soon_threadsafe", lambda cb: (through_socket.append(cb), real(cb))
+    )
+
+    async def queue_on_the_loop() -> bool:
+        Runtime._enqueued_some_message(runtime)
+        return async_objs.need_send_data.is_set()
+
+    assert loop.run_until_complete(queue_on_the_loop())  # set at once, on the loop's thread
+    assert through_socket == []
+
+    async_objs.need_send_data.clear()
+    other = threading.Thread(target=Runtime._enqueued_some_message, args=(runtime,))
+    other.start()
+    other.join(5)
+    assert len(through_socket) == 1  # another thread still goes through the loop safely
+    loop.run_until_complete(asyncio.sleep(0))
+    assert async_objs.need_send_data.is_set()
+    loop.close()
+
+
 @pytest.fixture(autouse=True)
-def _restore_app_session():
+def _restore_streamlit():
     from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.runtime import Runtime
 
     original = AppSession._call_soon_on_event_loop
+    enqueued = Runtime._enqueued_some_message
     yield
     AppSession._call_soon_on_event_loop = original
+    Runtime._enqueued_some_message = enqueued
 
 
 def test_runs_take_turns_and_a_long_run_holds_the_others_up_only_so_long():
