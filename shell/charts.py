@@ -26,10 +26,10 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
-import streamlit as st
 from babel import Locale, dates
 
 from core.i18n import DEFAULT_LANGUAGE, current_language
+from shell.memo import Memo
 
 Spec = dict[str, Any]
 
@@ -41,23 +41,23 @@ def spec(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Spec:
     digest = hashlib.blake2b(payload, digest_size=20).hexdigest()
     name = f"{build.__module__}.{build.__qualname__}"
     # A copy of the top level: Streamlit moves the datasets out of the dict it is given
-    # (a copy of its own, today); the nested parts are only read.
-    return dict(_spec(build, name, digest, current_language(), args, kwargs))
+    # (a copy of its own, today); the nested parts are only read. The language is part of the
+    # key because the chart's titles and labels are translated as it is built.
+    language = current_language()
+    return dict(
+        _specs.get(
+            f"{name}|{digest}|{language}",
+            lambda: _localised(_vega_lite(build(*args, **kwargs)), language),
+        )
+    )
 
 
 # Kept as objects (not pickled and unpickled on every hit, as st.cache_data would).
-@st.cache_resource(max_entries=1000, show_spinner=False)
-def _spec(
-    _build: Callable[..., Any], name: str, digest: str, language: str, _args, _kwargs
-) -> Spec:
-    # Keyed by name, digest and language only (underscored arguments are not hashed): hashing
-    # the DataFrames Streamlit's way would cost more than the digest of their pickle. The
-    # language is a key because the chart's titles and labels are translated as it is built.
-    return _localised(_vega_lite(_build(*_args, **_kwargs)), language)
+_specs = Memo(1000)
 
 
 def clear() -> None:
-    _spec.clear()
+    _specs.clear()
 
 
 def _localised(spec: Spec, language: str) -> Spec:

@@ -12,6 +12,7 @@ import streamlit as st
 from core import i18n
 from core.enums import Role
 from core.i18n import N_, _
+from shell.memo import Memo
 
 
 @dataclass(frozen=True)
@@ -82,15 +83,19 @@ PAGE_SPECS = (
 
 def pages_for(role: str) -> dict[str, list[st.Page]]:
     """The navigation of a role: only the pages it may use exist for it."""
-    templates = _page_templates(role, i18n.current_language())
+    language = i18n.current_language()
+    templates = _templates.get(f"{role}|{language}", lambda: _page_templates(role))
     # A copy per run: st.navigation marks the page it returns as callable, per session.
     return {section: [copy.copy(page) for page in pages] for section, pages in templates.items()}
 
 
-@st.cache_resource(show_spinner=False)
-def _page_templates(role: str, language: str) -> dict[str, list[st.Page]]:
-    # Once per role and language: building an st.Page resolves its file on disk, ~7 % of a
-    # busy server's CPU when done on every run.
+# Once per role and language: building an st.Page resolves its file on disk, ~7 % of a busy
+# server's CPU when done on every run.
+_templates = Memo(64)
+
+
+def _page_templates(role: str) -> dict[str, list[st.Page]]:
+    """The role's pages, titled in the run's language."""
     sections: dict[str, list[st.Page]] = {}
     for spec in PAGE_SPECS:
         if role in spec.roles:

@@ -32,6 +32,7 @@ from db.engine import database_url, make_engine, make_sessionmaker, transaction
 from db.migrate import upgrade_head
 from db.queries import data_version
 from shell import charts
+from shell.memo import Memo
 
 log = logging.getLogger("okr")
 _VERSION_KEY = "store.data_version"
@@ -131,7 +132,7 @@ def cached(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     name = f"{query.__module__}.{query.__qualname__}"
     kwargs_items = tuple(sorted(kwargs.items()))
     key = _run_key(name, args, kwargs_items)
-    return detached(_cached_read(query, key, args, kwargs_items))
+    return detached(_reads.get(key, lambda: read(query, *args, **kwargs)))
 
 
 def _run_key(name: str, *parts: Any) -> str:
@@ -149,14 +150,11 @@ def _key(*parts: Any) -> str:
     return hashlib.blake2b(payload, digest_size=20).hexdigest()
 
 
-# Results are kept as the objects they are (st.cache_resource), not pickled and unpickled on
-# every hit as st.cache_data would: under load that unpickling was ~8 % of a server's CPU and
-# most of its garbage. Every caller gets a detached view instead (see `detached`).
-@st.cache_resource(max_entries=2000, show_spinner=False)
-def _cached_read(_query: Callable[..., Any], key: str, _args, _kwargs):
-    # Only `key` is hashed by Streamlit (underscored arguments are not): it covers the
-    # query's name, the database, the data version, the language and the arguments.
-    return read(_query, *_args, **dict(_kwargs))
+# Results are kept as the objects they are, not pickled and unpickled on every hit as
+# st.cache_data would: under load that unpickling was ~8 % of a server's CPU and most of its
+# garbage. Every caller gets a detached view instead (see `detached`).
+_reads = Memo(2000)
+_derived_results = Memo(500)
 
 
 def derived(compute: Callable[..., Any], *args: Any) -> Any:
@@ -168,12 +166,7 @@ def derived(compute: Callable[..., Any], *args: Any) -> Any:
     where = getattr(getattr(compute, "__code__", None), "co_filename", "")
     name = f"{compute.__module__}.{compute.__qualname__}@{where}"
     key = _run_key(name, args)
-    return detached(_derived(compute, key, args))
-
-
-@st.cache_resource(max_entries=500, show_spinner=False)
-def _derived(_compute: Callable[..., Any], key: str, _args):
-    return _compute(*_args)
+    return detached(_derived_results.get(key, lambda: compute(*args)))
 
 
 def detached(value: Any) -> Any:
@@ -233,8 +226,8 @@ def _holds_mutable(value: Any) -> bool:
 
 def clear_caches() -> None:
     """Forget every cached read, derived result and chart (tests, cold benchmarks)."""
-    _cached_read.clear()
-    _derived.clear()
+    _reads.clear()
+    _derived_results.clear()
     charts.clear()
 
 

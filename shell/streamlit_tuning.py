@@ -160,6 +160,23 @@ def _install_direct_wakeup() -> None:
             original(self)
 
     Runtime._enqueued_some_message = _enqueued_some_message
+    _rebind_message_callbacks(Runtime)
+
+
+def _rebind_message_callbacks(runtime_class) -> None:
+    """The running server's session manager and sessions kept the callback they were given at
+    start (a bound method of the old function): give them the new one."""
+    if not runtime_class.exists():  # AppTest: no server
+        return
+    runtime = runtime_class.instance()
+    callback = runtime._enqueued_some_message
+    manager = getattr(runtime, "_session_mgr", None)
+    if manager is None or not hasattr(manager, "_message_enqueued_callback"):
+        return
+    manager._message_enqueued_callback = callback
+    for info in manager.list_sessions():
+        if getattr(info.session, "_message_enqueued_callback", None) is not None:
+            info.session._message_enqueued_callback = callback
 
 
 def _install_turns() -> RunTurns | None:

@@ -98,6 +98,18 @@ def test_a_message_queued_on_the_loop_wakes_the_send_loop_without_the_wakeup_soc
     loop.close()
 
 
+def test_a_running_server_s_sessions_get_the_new_callback():
+    """The session manager and each session keep the callback the server gave them at start."""
+    old, new = object(), object()
+    sessions = [SimpleNamespace(session=SimpleNamespace(_message_enqueued_callback=old))]
+    manager = SimpleNamespace(_message_enqueued_callback=old, list_sessions=lambda: sessions)
+    runtime = SimpleNamespace(_session_mgr=manager, _enqueued_some_message=new)
+    server = SimpleNamespace(exists=lambda: True, instance=lambda: runtime)
+    streamlit_tuning._rebind_message_callbacks(server)
+    assert manager._message_enqueued_callback is new
+    assert sessions[0].session._message_enqueued_callback is new
+
+
 @pytest.fixture(autouse=True)
 def _restore_streamlit():
     from streamlit.runtime.app_session import AppSession
