@@ -27,6 +27,7 @@ from components.dashboard_view import (
     whole_percent,
 )
 from core.i18n import N_, _, ngettext
+from db.frames import row_tuples
 from db.queries import alignment, dashboard
 from shell import charts, store
 from shell.context import current_cycle, current_user
@@ -47,7 +48,7 @@ def load_krs(objective_id: int) -> pd.DataFrame:
 
 
 def nodes(frame: pd.DataFrame, prefix: str, show_parent: bool = False) -> None:
-    for node in frame.itertuples(index=False):
+    for node in row_tuples(frame):
         objective_node(
             node, f"{prefix}{int(node.objective_id)}", load_children, load_krs, show_parent
         )
@@ -110,10 +111,10 @@ def team_counts(by_team: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     team's own counts are added to it and to every team above it."""
     parent = {
         int(t.team_id): (None if pd.isna(t.parent_id) else int(t.parent_id))
-        for t in units.itertuples(index=False)
+        for t in row_tuples(units)
     }
     sums = {team: [0, 0] for team in parent}
-    for row in by_team.dropna(subset=["team_id"]).itertuples(index=False):
+    for row in row_tuples(by_team.dropna(subset=["team_id"])):
         team, seen = int(row.team_id), set()
         while team is not None and team in sums and team not in seen:
             sums[team][0] += int(row.objectives)
@@ -248,7 +249,7 @@ def tree_section(units: pd.DataFrame, totals: pd.DataFrame, team_id: int | None,
         st.info(_("No published company objectives in this cycle yet."))
     nodes(company, "c")
     st.markdown(_("**Departments**"))
-    for root in units[units["is_root"]].sort_values("name").itertuples(index=False):
+    for root in row_tuples(units[units["is_root"]].sort_values("name")):
         for department in children_of(units, int(root.team_id)):
             team_group(department, units, totals)
 

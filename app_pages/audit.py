@@ -14,6 +14,7 @@ import streamlit as st
 from components.okr_view import escape_markdown
 from core.enums import Role
 from core.i18n import N_, _, format_date, format_datetime, format_decimal, ngettext
+from db.frames import row_tuples
 from db.queries import audit
 from shell import store
 from shell.context import current_user
@@ -191,7 +192,7 @@ def details(frame: pd.DataFrame) -> None:
     st.subheader(_("Before and after"))
     labels = {
         int(row.id): f"#{row.id} · {when(row.at)} · {row.action} · {row.what}"
-        for row in frame.itertuples(index=False)
+        for row in row_tuples(frame)
     }
     if st.session_state.get("audit.entry") not in labels:
         st.session_state["audit.entry"] = next(iter(labels))

@@ -43,6 +43,7 @@ from components.dashboard_view import (
 from core.enums import STATUS_SEVERITY, Level, Role, Status, state_word
 from core.i18n import N_, _, current_language, format_date, ngettext
 from core.status import STATUS_COLORS, status_label
+from db.frames import row_tuples
 from db.models import utcnow
 from db.queries import dashboard, forecasting, okrs, status_settings
 from shell import charts, store
@@ -275,7 +276,7 @@ def forecast_frames(cycle, today, level: str | None, scope, mean_name: str, lang
         [mean_name]
         + [
             o.title if o.level != "individual" else f"{o.title} ({o.owner_name})"
-            for o in objs.itertuples(index=False)
+            for o in row_tuples(objs)
         ]
     )
     rows = [
@@ -294,7 +295,7 @@ def forecast_frames(cycle, today, level: str | None, scope, mean_name: str, lang
             "low": o.low if pd.notna(o.low) else o.forecast,
             "high": o.high if pd.notna(o.high) else o.forecast,
         }
-        for name, o in zip(names[1:], objs.itertuples(index=False), strict=True)
+        for name, o in zip(names[1:], row_tuples(objs), strict=True)
     ]
     frame = pd.DataFrame(rows)
     progress, forecast, low, high = _("Progress"), _("Forecast"), _("Likely from"), _("Likely to")

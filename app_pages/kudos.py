@@ -12,6 +12,7 @@ from components.pickers import id_select, person_picker
 from components.recognition_view import kudos_list, person_recognition
 from core.i18n import N_, _
 from db.commands import kudos as kudos_commands
+from db.frames import row_tuples
 from db.queries import org, recognition
 from shell import store
 from shell.context import current_cycle, current_user
@@ -29,7 +30,7 @@ actor = user.actor
 
 
 def team_names() -> dict[int, str]:
-    return {int(t.id): t.name for t in store.cached(org.teams_frame).itertuples(index=False)}
+    return {int(t.id): t.name for t in row_tuples(store.cached(org.teams_frame))}
 
 
 def others(search: str, ids: tuple[int, ...]) -> dict[int, str]:
@@ -52,7 +53,7 @@ def link_choices(person_id: int | None, team_id: int | None) -> dict[tuple, str]
     if cycle is None or (person_id is None and team_id is None):
         return choices
     options = store.cached(recognition.kudos_link_options, cycle.id, person_id, team_id)
-    for row in options.itertuples(index=False):
+    for row in row_tuples(options):
         if pd.isna(row.kr_id):
             label = _("Objective: {title}").format(title=row.objective_title)
             choices[(int(row.objective_id), None)] = label

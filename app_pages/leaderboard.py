@@ -23,6 +23,7 @@ from components.recognition_view import (
 from core.enums import state_word
 from core.i18n import N_, _, format_date, format_decimal, ngettext
 from core.leaderboard import METRICS, metric_label, ranking_rules
+from db.frames import row_tuples
 from db.queries import recognition
 from shell import charts, store
 from shell.context import current_cycle, current_user
@@ -61,7 +62,7 @@ def departments(teams) -> dict[str, str]:
     names = {
         str(int(t.id)): t.name if pd.isna(t.parent_id) or t.parent_id in roots
         else f"{t.parent} › {t.name}"
-        for t in parents.sort_values("name").itertuples(index=False)
+        for t in row_tuples(parents.sort_values("name"))
     }  # fmt: skip
     return {WHOLE: _("Whole organisation"), **names}
 

@@ -13,6 +13,7 @@ from core.permissions import can_check_in
 from core.progress import format_progress
 from core.status import status_label
 from db import commands
+from db.frames import row_tuples
 from db.queries import okrs
 from shell import charts, store
 from shell.context import current_cycle, current_user
@@ -181,7 +182,7 @@ def okrs_cycle(cycle_id: int):
 
 
 def single_check_in(krs: pd.DataFrame) -> None:
-    by_id = {int(row.kr_id): row for row in krs.itertuples(index=False)}
+    by_id = {int(row.kr_id): row for row in row_tuples(krs)}
     requested = st.query_params.get("kr", "")
     if requested.isdigit() and int(requested) in by_id:
         st.session_state["log.kr"] = int(requested)
@@ -222,7 +223,7 @@ def update_all(krs: pd.DataFrame) -> None:
     rows = []
     with st.form("log.all"):
         st.caption(_("Leave a value empty to skip that key result."))
-        for kr in mine.itertuples(index=False):
+        for kr in row_tuples(mine):
             key = f"log.all.{kr.kr_id}.{nonce}"
             text, value_col, conf_col = st.columns([4, 2, 2], vertical_alignment="bottom")
             text.markdown(f"**{escape_markdown(kr.title)}**")

@@ -8,6 +8,7 @@ from core.enums import Status, state_word
 from core.formatting import format_age
 from core.i18n import _, format_date
 from core.permissions import can_check_in
+from db.frames import row_tuples
 from db.queries import okrs
 from shell import store
 from shell.context import current_cycle, current_user
@@ -42,12 +43,12 @@ def page_rows(actor, cycle) -> dict:
     ]
     return {
         "owns_krs": not mine.empty,
-        "due": list(due.itertuples(index=False)),
+        "due": row_tuples(due),
         "silent": int(due["stale"].sum()),
         "krs": rows_by(view.krs, "objective_id"),
-        "objectives": list(view.objectives.itertuples(index=False)),
-        "team_objectives": list(view.team_objectives.itertuples(index=False)),
-        "aligned_to": list(view.aligned_to.itertuples(index=False)),
+        "objectives": row_tuples(view.objectives),
+        "team_objectives": row_tuples(view.team_objectives),
+        "aligned_to": row_tuples(view.aligned_to),
     }
 
 

@@ -27,6 +27,7 @@ from core.errors import DomainError
 from core.i18n import _, ngettext
 from core.progress import format_progress
 from db.commands import grading
+from db.frames import row_tuples
 from db.queries import people, review
 from shell import charts, store
 from shell.context import current_cycle, current_user
@@ -187,7 +188,7 @@ def objectives_by_cycle(perf: people.Performance, person: people.Person) -> None
         ) as box:
             if not box.open:
                 continue
-            for obj in objs.itertuples(index=False):
+            for obj in row_tuples(objs):
                 title, progress, score = st.columns([6, 2, 2], vertical_alignment="center")
                 title.markdown(f"**{escape_markdown(obj.title)}**")
                 title.caption(
@@ -291,7 +292,7 @@ def my_score_proposals() -> None:
             "your lead confirms it. Confirmed scores are final."
         )
     )
-    for kr in krs.itertuples(index=False):
+    for kr in row_tuples(krs):
         with st.container(border=True):
             text, state, action = st.columns([6, 2, 2], vertical_alignment="center")
             text.markdown(f"**{escape_markdown(kr.title)}**")

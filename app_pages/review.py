@@ -41,6 +41,7 @@ from core.progress import format_progress
 from core.scoring import zone_label
 from db import queries
 from db.commands import grading
+from db.frames import row_tuples
 from db.queries import review
 from shell import charts, store
 from shell.context import current_cycle, current_user
@@ -269,7 +270,7 @@ def grade_section() -> None:
     if view.krs["grade_state"].isin(["ungraded", "default"]).any():
         accept_defaults(view.objectives)
     krs = rows_by(view.krs, "objective_id")  # one pass, not a filter per objective
-    for obj in view.objectives.itertuples(index=False):
+    for obj in row_tuples(view.objectives):
         objective_block(obj, krs.get(obj.objective_id, []))
     pager(view.total)
 
@@ -321,7 +322,7 @@ def proposals_box() -> None:
         _("Owners' proposals waiting for a decision ({count})").format(count=total),
         expanded=True,
     ):
-        for kr in waiting.itertuples(index=False):
+        for kr in row_tuples(waiting):
             text, score, action = st.columns([6, 2, 2], vertical_alignment="center")
             text.markdown(f"**{escape_markdown(kr.title)}** · {escape_markdown(kr.owner_name)}")
             text.caption(

@@ -16,6 +16,7 @@ from core.formatting import format_age
 from core.i18n import N_, _, format_decimal, ngettext
 from core.progress import format_progress, mean_progress
 from core.status import STATUS_LABELS
+from db.frames import row_tuples
 
 SHOWN_CHILDREN = 20  # aligned objectives listed under a node before "Show more"
 LEVEL_NAMES = {"company": N_("Company"), "team": N_("Team"), "individual": N_("Individual")}
@@ -68,7 +69,7 @@ def _node_icon(node) -> str:
 def kr_lines(krs: pd.DataFrame) -> str:
     """An objective's key results as a Markdown list."""
     lines = []
-    for kr in krs.itertuples(index=False):
+    for kr in row_tuples(krs):
         days = None if pd.isna(kr.days_since_update) else int(kr.days_since_update)
         updated = _("updated {age}").format(age=format_age(days))
         lines.append(
@@ -127,7 +128,7 @@ def node_detail(node, path: str, load_children: Loader, load_krs: Loader, show_p
         return
     more_key = f"align.more.{path}"
     shown = st.session_state.get(more_key, SHOWN_CHILDREN)
-    for child in kids.head(shown).itertuples(index=False):
+    for child in row_tuples(kids.head(shown)):
         objective_node(child, f"{path}-{int(child.objective_id)}", load_children, load_krs)
     if len(kids) > shown:
         st.button(

@@ -19,6 +19,7 @@ from core.badges import ALL_BADGES, STREAK_BADGE_WEEKS
 from core.formatting import format_age
 from core.i18n import N_, _, format_date, ngettext
 from core.progress import format_progress
+from db.frames import row_tuples
 from db.queries import recognition
 from db.queries.org import CycleRow
 from shell import store
@@ -125,7 +126,7 @@ def kudos_list(
         st.caption(empty_text)
         return
     slots = st.columns(columns) if columns > 1 else [st.container()]
-    for index, kudos in enumerate(frame.itertuples(index=False)):
+    for index, kudos in enumerate(row_tuples(frame)):
         with slots[index % len(slots)]:
             kudos_card(kudos, highlight_id)
 

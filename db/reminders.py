@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 from core.enums import CycleState, ObjectiveState
 from core.i18n import LANGUAGES, _, ngettext, using_language
 from db.engine import database_url, make_engine, make_sessionmaker
+from db.frames import row_tuples
 from db.models import Cycle, KeyResult, Objective, User, utcnow
 from db.queries.okrs import annotate
 from db.queries.org import CycleRow, status_settings
@@ -150,7 +151,7 @@ def reminders(session: Session, now: datetime | None = None) -> list[Reminder]:
     frame = frame.sort_values(["days_since_update", "kr_id"], ascending=[False, True])
     people: dict[int, dict] = {}
     krs: dict[int, list[StaleKR]] = {}
-    for row in frame.itertuples(index=False):  # one pass; a group per person would be slow
+    for row in row_tuples(frame):  # one pass; a group per person would be slow
         owner = int(row.owner_id)
         if owner not in people:
             people[owner] = {

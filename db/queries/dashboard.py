@@ -35,6 +35,7 @@ from core.enums import STATUS_SEVERITY, ObjectiveState, Status
 from core.i18n import N_, _, format_date
 from core.settings import StatusSettings
 from core.status import expected_fraction
+from db.frames import row_tuples
 from db.models import CheckIn, Cycle, KeyResult, Objective, Team, User, utcnow
 from db.queries.org import CycleRow, status_settings, teams_frame
 
@@ -203,7 +204,7 @@ def org_units(session: Session) -> pd.DataFrame:
     """
     teams = teams_frame(session)[["id", "name", "parent_id"]]
     parent = {
-        int(r.id): (None if pd.isna(r.parent_id) else int(r.parent_id)) for r in teams.itertuples()
+        int(r.id): (None if pd.isna(r.parent_id) else int(r.parent_id)) for r in row_tuples(teams)
     }
     names = dict(zip(teams["id"].astype(int), teams["name"], strict=True))
 
@@ -235,7 +236,7 @@ def org_units(session: Session) -> pd.DataFrame:
 def subtree(units: pd.DataFrame, team_id: int) -> tuple[int, ...]:
     """The team and all teams below it, as a sorted tuple (hashable: a cache argument)."""
     children: dict[int, list[int]] = {}
-    for row in units.itertuples(index=False):
+    for row in row_tuples(units):
         if row.parent_id is not None and not pd.isna(row.parent_id):
             children.setdefault(int(row.parent_id), []).append(int(row.team_id))
     found, frontier = {int(team_id)}, [int(team_id)]

@@ -30,6 +30,7 @@ from core.forecast import (
 )
 from core.progress import clamp, kr_progress, mean_progress, objective_progress
 from core.status import expected_fraction
+from db.frames import row_tuples
 from db.models import CheckIn, Cycle, KeyResult, Objective, Team, User, utcnow
 from db.queries import okrs
 from db.queries.accounts import data_version
@@ -230,7 +231,7 @@ def objectives_forecast(
     )
     points = kr_points(session, tuple(int(k) for k in krs["kr_id"]))
     by_objective: dict[int, list[tuple]] = defaultdict(list)
-    for kr in krs.itertuples(index=False):
+    for kr in row_tuples(krs):
         forecast = forecast_kr(
             kr.kind,
             _number(kr.start),
@@ -250,7 +251,7 @@ def objectives_forecast(
     )
     ranged = len(objs) <= MAX_RANGED_OBJECTIVES
     rows = []
-    for obj in objs.itertuples(index=False):
+    for obj in row_tuples(objs):
         mine = by_objective.get(int(obj.objective_id), [])
         progress = objective_progress((p, w) for p, _, w in mine)
         forecast = objective_forecast((f, w) for _, f, w in mine)

@@ -20,6 +20,7 @@ from core.permissions import Actor
 from core.progress import kr_progress, objective_progress
 from core.settings import StatusSettings
 from core.status import STATUS_SEVERITY, expected_fraction, kr_status, worst_status
+from db.frames import row_tuples
 from db.models import CheckIn, Cycle, KeyResult, Objective, Team, User, utcnow
 from db.queries.org import CycleRow, status_settings
 
@@ -131,7 +132,7 @@ def annotate(
     cycle_start = datetime.combine(cycle.start_date, datetime.min.time())
     started = now.date() >= cycle.start_date
     progress, statuses, idle_days = [], [], []
-    for row in frame.itertuples(index=False):
+    for row in row_tuples(frame):
         value = kr_progress(row.kind, _num(row.start), _num(row.target), _num(row.current))
         last = _last_update(row.last_checkin_at, row.created_at, cycle_start)
         progress.append(value)

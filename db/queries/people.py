@@ -23,6 +23,7 @@ from core.errors import NotFound, PermissionDenied
 from core.i18n import _
 from core.leaderboard import CycleWindow, KRFact, kr_consistency
 from core.progress import kr_progress, mean_progress, weighted_mean
+from db.frames import row_tuples
 from db.models import CheckIn, Cycle, KeyResult, Objective, Team, User, utcnow
 
 PUBLISHED = (ObjectiveState.ACTIVE.value, ObjectiveState.CLOSED.value)
@@ -196,7 +197,7 @@ def performance(
     krs["progress"] = pd.Series(
         [
             kr_progress(r.kind, _num(r.start), _num(r.target), _num(r.current))
-            for r in krs.itertuples(index=False)
+            for r in row_tuples(krs)
         ],
         index=krs.index,
         dtype="float64",
@@ -205,7 +206,7 @@ def performance(
     krs["consistency"] = pd.Series(
         [
             _consistency(r, weeks.get(int(r.kr_id), frozenset()), cycles, now)
-            for r in krs.itertuples(index=False)
+            for r in row_tuples(krs)
         ],
         index=krs.index,
         dtype="float64",
@@ -288,7 +289,7 @@ def _checkin_weeks(
     a few hundred check-ins at most)."""
     if krs.empty:
         return {}
-    cycle_of = {int(r.kr_id): int(r.cycle_id) for r in krs.itertuples(index=False)}
+    cycle_of = {int(r.kr_id): int(r.cycle_id) for r in row_tuples(krs)}
     rows = session.execute(
         select(CheckIn.key_result_id, CheckIn.created_at).where(
             CheckIn.key_result_id.in_(list(cycle_of))

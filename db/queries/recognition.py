@@ -29,6 +29,7 @@ from core.leaderboard import (
 from core.progress import kr_progress
 from core.settings import StatusSettings
 from core.status import expected_fraction, kr_status
+from db.frames import row_tuples
 from db.models import CheckIn, KeyResult, Kudos, Objective, Team, User, utcnow
 from db.queries.org import CycleRow, status_settings
 
@@ -264,7 +265,7 @@ def _kr_facts(frame: pd.DataFrame) -> list[KRFact]:
             None if pd.isna(r.progress_30_days_ago) else float(r.progress_30_days_ago),
             r.checkin_weeks,
         )
-        for r in frame.itertuples(index=False)
+        for r in row_tuples(frame)
     ]
 
 
@@ -480,7 +481,7 @@ def _team_membership(facts: list[KRFact], team_received: dict, tree, below) -> t
 def _teams_frame(tree, below, board: list[BoardRow], sizes: dict) -> pd.DataFrame:
     rows = {row.subject_id: row for row in board}
     records = []
-    for team in tree.itertuples(index=False):
+    for team in row_tuples(tree):
         row = rows.get(int(team.id), BoardRow(int(team.id), None, None, 0, None, 0))
         has_children = len(below[int(team.id)]) > 1
         is_root = pd.isna(team.parent_id)
@@ -521,7 +522,7 @@ def ranked(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
             _float(r.improvement),
             int(r.kr_count),
         )
-        for r in frame.itertuples(index=False)
+        for r in row_tuples(frame)
     ]
     names = dict(zip(frame["id"].astype(int), frame["name"], strict=True))
     result = rank(rows, metric, names)
