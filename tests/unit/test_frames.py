@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -45,3 +46,18 @@ def test_one_class_per_set_of_columns_and_no_cyclic_garbage():
         assert gc.collect() == 0  # itertuples leaves ~40 objects a call for the collector
     finally:
         gc.enable()
+
+
+def test_the_app_iterates_frames_through_row_tuples():
+    """Guard: itertuples() in code that runs on every page run brings the garbage back (the
+    exports in db/exchange.py stream once per download and may keep it)."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [
+        path
+        for folder in ("app_pages", "components", "shell", "db")
+        for path in (root / folder).rglob("*.py")
+        if path.name not in {"frames.py", "exchange.py"} and "migrations" not in path.parts
+    ]
+    assert len(sources) > 30
+    offenders = [str(p.relative_to(root)) for p in sources if ".itertuples(" in p.read_text()]
+    assert not offenders, f"use db.frames.row_tuples instead of itertuples in {offenders}"
