@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.permissions import Actor
@@ -40,7 +40,7 @@ class CurrentUser:
         return Actor(self.id, self.role, self.team_id, self.led_team_ids)
 
 
-def data_version(session: Session) -> int:
+def data_version(session: Session | Connection) -> int:
     """The newest audit id: every write leaves an audit row, so it changes with every write."""
     return session.scalar(select(func.max(AuditLog.id))) or 0
 
