@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.okr_view import escape_markdown, objective_card, rows_by, status_badge
+from components.okr_view import escape_markdown, objective_card, rows_by, titled_line
 from components.recognition_view import person_recognition
 from core.enums import Status, state_word
 from core.formatting import format_age
@@ -66,16 +66,12 @@ def needs_update(rows: dict) -> None:
     shown = max(3, rows["silent"])
     for kr in due[:shown]:
         with st.container(border=True):
-            text, badge, action = st.columns([6, 2, 2], vertical_alignment="center")
-            text.markdown(f"**{escape_markdown(kr.title)}**")
-            text.caption(
-                _("{objective} · last update {age}").format(
-                    objective=escape_markdown(kr.objective_title),
-                    age=format_age(kr.days_since_update),
-                )
+            text, action = st.columns([8, 2], vertical_alignment="center")
+            details = _("{objective} · last update {age}").format(
+                objective=escape_markdown(kr.objective_title),
+                age=format_age(kr.days_since_update),
             )
-            with badge:
-                status_badge(kr.status)
+            text.markdown(titled_line(kr.title, details, kr.status))
             with action:
                 check_in_link(kr)
     if len(due) > shown:

@@ -43,6 +43,23 @@ def status_badge(status: str | None) -> None:
     st.badge(status_label(status), icon=STATUS_ICONS[status], color=BADGE_COLORS[status])
 
 
+def status_badge_text(status: str | None) -> str:
+    """The status badge as a Markdown directive, to put in a line of text (one element, where
+    ``status_badge`` is one more)."""
+    if status is None or pd.isna(status):
+        return f":gray-badge[{_('no key results')}]"
+    status = Status(status)
+    return f":{BADGE_COLORS[status]}-badge[{STATUS_ICONS[status]} {status_label(status)}]"
+
+
+def titled_line(title: str, details: str, status: str | None) -> str:
+    """A row's text as one Markdown element: the bold title and its status badge, then the
+    details small and grey, as a caption would show them (each element a row draws costs a
+    message to the browser on every run). ``title`` is user text (escaped here); ``details``
+    is already Markdown-safe."""
+    return f"**{escape_markdown(title)}** {status_badge_text(status)}  \n:gray[:small[{details}]]"
+
+
 def progress_bar(progress: float | None, label: str = "") -> None:
     """A bar clamped to 100 %, with the real figure (e.g. 120 %) in its text; ``label`` is
     already translated (``_("Progress")``) and comes before the figure."""
@@ -69,20 +86,15 @@ def _value(value) -> float | None:
 
 def kr_row(kr, check_in_link: Callable[[object], None] | None = None) -> None:
     """One key result: title and owner, progress, status, value, last update, check-in link."""
-    title, bar, badge, action = st.columns([5, 3, 2, 2], vertical_alignment="center")
-    with title:
-        st.markdown(f"**{escape_markdown(kr.title)}**")
-        st.caption(
-            _("{owner} · {value} · updated {age}").format(
-                owner=escape_markdown(kr.owner_name),
-                value=kr_value_text(kr),
-                age=format_age(_days(kr.days_since_update)),
-            )
-        )
+    title, bar, action = st.columns([7, 3, 2], vertical_alignment="center")
+    details = _("{owner} · {value} · updated {age}").format(
+        owner=escape_markdown(kr.owner_name),
+        value=kr_value_text(kr),
+        age=format_age(_days(kr.days_since_update)),
+    )
+    title.markdown(titled_line(kr.title, details, kr.status))
     with bar:
         progress_bar(kr.progress)
-    with badge:
-        status_badge(kr.status)
     if check_in_link is not None:
         with action:
             check_in_link(kr)

@@ -120,8 +120,8 @@ def test_member_sets_aligns_publishes_and_checks_in(org, app_db):
     at.switch_page("app_pages/my_okrs.py")
     at.run()
     assert not at.exception
-    captions = " ".join(c.value for c in at.caption)
-    assert "₫2,400,000" in captions and "aligned to “Ship the new app”" in captions
+    shown = " ".join([c.value for c in at.caption] + [m.value for m in at.markdown])
+    assert "₫2,400,000" in shown and "aligned to “Ship the new app”" in shown
 
 
 def test_member_has_no_way_to_a_team_objective_and_the_write_refuses_it(org, app_db):
