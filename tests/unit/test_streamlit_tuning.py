@@ -85,17 +85,25 @@ def test_a_message_queued_on_the_loop_wakes_the_send_loop_without_the_wakeup_soc
         Runtime._enqueued_some_message(runtime)
         return async_objs.need_send_data.is_set()
 
-    assert loop.run_until_complete(queue_on_the_loop())  # set at once, on the loop's thread
+    # Each step on a thread of its own: the test process may already run a loop in its main
+    # thread (the browser tests' Playwright does).
+    assert on_a_new_thread(lambda: loop.run_until_complete(queue_on_the_loop()))  # at once
     assert through_socket == []
 
     async_objs.need_send_data.clear()
-    other = threading.Thread(target=Runtime._enqueued_some_message, args=(runtime,))
-    other.start()
-    other.join(5)
+    on_a_new_thread(lambda: Runtime._enqueued_some_message(runtime))
     assert len(through_socket) == 1  # another thread still goes through the loop safely
-    loop.run_until_complete(asyncio.sleep(0))
+    on_a_new_thread(lambda: loop.run_until_complete(asyncio.sleep(0)))
     assert async_objs.need_send_data.is_set()
     loop.close()
+
+
+def on_a_new_thread(step):
+    result = []
+    thread = threading.Thread(target=lambda: result.append(step()))
+    thread.start()
+    thread.join(10)
+    return result[0]
 
 
 def test_a_running_server_s_sessions_get_the_new_callback():
