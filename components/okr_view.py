@@ -89,7 +89,7 @@ def kr_row(kr, check_in_link: Callable[[object], None] | None = None) -> None:
     title, bar, action = st.columns([7, 3, 2], vertical_alignment="center")
     details = _("{owner} · {value} · updated {age}").format(
         owner=escape_markdown(kr.owner_name),
-        value=kr_value_text(kr),
+        value=escape_markdown(kr_value_text(kr)),  # unit labels are user text
         age=format_age(_days(kr.days_since_update)),
     )
     title.markdown(titled_line(kr.title, details, kr.status))
