@@ -270,14 +270,11 @@ def forecast_frames(cycle, today, level: str | None, scope, mean_name: str, lang
     version, not on every run). ``mean_name``: the first row's (translated) name, e.g.
     "Company (mean)"; ``language`` keys the cache (the table's headers are translated)."""
     view = store.cached(forecasting.objectives_forecast, cycle, today, level, scope)
-    objs = view.objectives.sort_values("forecast", na_position="first").head(12)
+    objs = row_tuples(view.objectives.sort_values("forecast", na_position="first").head(12))
     spread = view.range
     names = unique_names(
         [mean_name]
-        + [
-            o.title if o.level != "individual" else f"{o.title} ({o.owner_name})"
-            for o in row_tuples(objs)
-        ]
+        + [o.title if o.level != "individual" else f"{o.title} ({o.owner_name})" for o in objs]
     )
     rows = [
         {
@@ -295,7 +292,7 @@ def forecast_frames(cycle, today, level: str | None, scope, mean_name: str, lang
             "low": o.low if pd.notna(o.low) else o.forecast,
             "high": o.high if pd.notna(o.high) else o.forecast,
         }
-        for name, o in zip(names[1:], row_tuples(objs), strict=True)
+        for name, o in zip(names[1:], objs, strict=True)
     ]
     frame = pd.DataFrame(rows)
     progress, forecast, low, high = _("Progress"), _("Forecast"), _("Likely from"), _("Likely to")

@@ -35,21 +35,24 @@ STATUS_ICONS = {
 STATE_BADGES = {"draft": "gray", "archived": "gray", "closed": "gray"}
 
 
-def status_badge(status: str | None) -> None:
+def _badge(status: str | None) -> tuple[str, str | None, str]:
+    """A status badge's label, icon and colour (no status: no key results yet)."""
     if status is None or pd.isna(status):
-        st.badge(_("no key results"), color="gray")
-        return
+        return _("no key results"), None, "gray"
     status = Status(status)
-    st.badge(status_label(status), icon=STATUS_ICONS[status], color=BADGE_COLORS[status])
+    return status_label(status), STATUS_ICONS[status], BADGE_COLORS[status]
+
+
+def status_badge(status: str | None) -> None:
+    label, icon, color = _badge(status)
+    st.badge(label, icon=icon, color=color)
 
 
 def status_badge_text(status: str | None) -> str:
     """The status badge as a Markdown directive, to put in a line of text (one element, where
     ``status_badge`` is one more)."""
-    if status is None or pd.isna(status):
-        return f":gray-badge[{_('no key results')}]"
-    status = Status(status)
-    return f":{BADGE_COLORS[status]}-badge[{STATUS_ICONS[status]} {status_label(status)}]"
+    label, icon, color = _badge(status)
+    return f":{color}-badge[{f'{icon} ' if icon else ''}{label}]"
 
 
 def titled_line(title: str, details: str, status: str | None) -> str:
