@@ -4,7 +4,9 @@ runs take turns; a message queued on the loop wakes its send loop directly."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
+from asyncio import base_events
 from types import SimpleNamespace
 
 import pytest
@@ -52,6 +54,7 @@ def test_a_closed_loop_drops_callbacks_like_streamlit_does():
 def test_it_installs_once_and_can_be_turned_off(monkeypatch):
     from streamlit.runtime.app_session import AppSession
 
+    monkeypatch.setattr(base_events, "_set_nodelay", base_events._set_nodelay)  # restored after
     monkeypatch.setattr(streamlit_tuning, "_done", [])
     monkeypatch.setenv("OKR_STREAMLIT_BATCHING", "0")
     original = AppSession._call_soon_on_event_loop
@@ -64,6 +67,42 @@ def test_it_installs_once_and_can_be_turned_off(monkeypatch):
     assert streamlit_tuning.install() is True
     assert AppSession._call_soon_on_event_loop is not original
     assert streamlit_tuning.install() is True  # once: a second call changes nothing
+
+
+def test_connections_to_a_socket_bound_as_streamlit_binds_it_get_no_nagle_delay(monkeypatch):
+    monkeypatch.setattr(base_events, "_set_nodelay", base_events._set_nodelay)  # restored after
+
+    def no_delay(writer: asyncio.StreamWriter) -> int:
+        sock = writer.get_extra_info("socket")
+        return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+    async def connect(server: asyncio.AbstractServer, accepted: asyncio.Queue):
+        port = server.sockets[0].getsockname()[1]
+        _, client = await asyncio.open_connection("127.0.0.1", port)
+        return client, await accepted.get()
+
+    async def scenario() -> tuple[int, int, int]:
+        listener = socket.socket(socket.AF_INET)  # protocol 0, as Streamlit binds its socket
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        accepted: asyncio.Queue = asyncio.Queue()
+        server = await asyncio.start_server(lambda _r, w: accepted.put_nowait(w), sock=listener)
+        async with server:
+            first_client, first = await connect(server, accepted)
+            before = no_delay(first)  # asyncio leaves Nagle's algorithm on here
+            streamlit_tuning._install_no_delay()
+            earlier = no_delay(first)  # a connection that was open when it was installed
+            second_client, second = await connect(server, accepted)
+            later = no_delay(second)
+            for writer in (first_client, first, second_client, second):
+                writer.close()
+        return before, earlier, later
+
+    before, earlier, later = asyncio.run(scenario())
+    assert before == 0
+    assert earlier == 1
+    assert later == 1
 
 
 def test_a_message_queued_on_the_loop_wakes_the_send_loop_without_the_wakeup_socket(
