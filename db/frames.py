@@ -19,8 +19,17 @@ def row_tuples(frame: pd.DataFrame) -> list[Any]:
     """``list(frame.itertuples(index=False))``: the same fields (invalid names renamed
     ``_0``, ``_1``… as itertuples does) and the same values (Python scalars, Timestamps)."""
     row = _row_class(tuple(str(column) for column in frame.columns))
-    columns = [frame.iloc[:, position].tolist() for position in range(frame.shape[1])]
-    return [row._make(values) for values in zip(*columns, strict=True)]
+    return [row._make(values) for values in zip(*_column_lists(frame), strict=True)]
+
+
+def _column_lists(frame: pd.DataFrame) -> list[list[Any]]:
+    """Each column's values as Python objects, what ``Series.tolist()`` gives. Straight from
+    the column arrays when pandas offers them: a Series per column (``frame.iloc[:, i]``)
+    costs ~0.08 ms, 2.5 ms for a 28-column frame against 0.6 ms."""
+    arrays = getattr(frame, "_iter_column_arrays", None)
+    if arrays is None:  # another pandas: the public, slower way
+        return [frame.iloc[:, position].tolist() for position in range(frame.shape[1])]
+    return [values.tolist() for values in arrays()]
 
 
 @lru_cache(maxsize=512)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from db.frames import row_tuples
+from db.frames import _column_lists, row_tuples
 
 
 def sample() -> pd.DataFrame:
@@ -33,6 +33,22 @@ def test_the_rows_are_itertuples_rows():
     assert pd.isna(got[1].progress) and pd.isna(got[1].at)
     assert isinstance(got[0].at, pd.Timestamp) and got[0].id == 1
     assert row_tuples(frame.iloc[:0]) == []
+
+
+def test_column_values_are_what_series_tolist_gives_for_every_kind_of_column():
+    frame = sample().assign(
+        days=pd.array([3, None, 1], dtype="Int64"),
+        flag=pd.array([True, None, False], dtype="boolean"),
+        level=pd.Categorical(["team", "company", None]),
+    )
+    expected = [frame[column].tolist() for column in frame.columns]
+    got = _column_lists(frame)
+    assert [list(map(type, values)) for values in got] == [
+        list(map(type, values)) for values in expected
+    ]
+    assert [[str(v) for v in values] for values in got] == [
+        [str(v) for v in values] for values in expected
+    ]
 
 
 def test_one_class_per_set_of_columns_and_no_cyclic_garbage():
