@@ -217,3 +217,123 @@ def test_a_failing_run_gives_its_turn_back():
     waiter = threading.Thread(target=turns.run, args=(done.set,))
     waiter.start()
     assert done.wait(1)  # not after the 5 s wait
+
+
+def test_an_element_message_goes_to_the_browser_queue_only_from_the_current_run():
+    class Session:
+        def __init__(self) -> None:
+            self._scriptrunner = "current run"
+            self.queued: list[str] = []
+            self.other_events: list[str] = []
+
+        def _on_scriptrunner_event(self, sender, event, forward_msg=None, **rest) -> None:
+            self.other_events.append(event)
+
+        def _call_soon_on_event_loop(self, callback) -> None:
+            callback()
+
+        def _enqueue_forward_msg(self, message) -> None:
+            self.queued.append(message)
+
+    from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+
+    streamlit_tuning._install_message_fast_path(Session)
+    session = Session()
+    enqueue = ScriptRunnerEvent.ENQUEUE_FORWARD_MSG
+    session._on_scriptrunner_event("current run", event=enqueue, forward_msg="element 1")
+    session._on_scriptrunner_event("a stopped run", event=enqueue, forward_msg="late element")
+    session._on_scriptrunner_event("current run", event=ScriptRunnerEvent.SCRIPT_STARTED)
+    session._on_scriptrunner_event("current run", event=enqueue, forward_msg="element 2")
+    assert session.queued == ["element 1", "element 2"]
+    assert session.other_events == [ScriptRunnerEvent.SCRIPT_STARTED]  # the general handler
+
+
+def test_the_send_loop_yields_once_per_batch_of_messages():
+    shim = streamlit_tuning._BatchedSleep(asyncio, every=64)
+    assert shim.Event is asyncio.Event and shim.sleep is not asyncio.sleep
+
+    async def scenario() -> tuple[int, float]:
+        turns = 0
+        sending = True
+
+        async def count_turns() -> None:
+            nonlocal turns
+            while sending:
+                turns += 1
+                await asyncio.sleep(0)
+
+        counter = asyncio.create_task(count_turns())
+        await asyncio.sleep(0)
+        turns = 0
+        for _ in range(640):  # the send loop: a sleep(0) after every message
+            await shim.sleep(0)
+        sending = False
+        await counter
+        started = asyncio.get_running_loop().time()
+        await shim.sleep(0.02)  # any other pause is a real one
+        return turns, asyncio.get_running_loop().time() - started
+
+    turns, paused = asyncio.run(scenario())
+    assert 9 <= turns <= 11  # 640 messages, 10 turns of the loop for the others
+    assert paused >= 0.015
+
+
+def test_the_send_loop_batches_only_on_the_streamlit_it_knows(monkeypatch):
+    from streamlit.runtime import runtime as runtime_module
+
+    monkeypatch.setattr(runtime_module, "asyncio", asyncio)
+    streamlit_tuning._install_send_batches()
+    assert isinstance(runtime_module.asyncio, streamlit_tuning._BatchedSleep)
+    streamlit_tuning._install_send_batches()  # once
+    assert runtime_module.asyncio._real_sleep is asyncio.sleep
+
+
+def test_messages_sent_in_one_turn_of_the_loop_leave_in_one_write_in_order(monkeypatch):
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    from websockets.protocol import State
+    from websockets.server import ServerProtocol
+
+    monkeypatch.setattr(WebSocketsSansIOProtocol, "send", WebSocketsSansIOProtocol.send)
+    streamlit_tuning._install_frame_coalescing()
+
+    class Transport:
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+
+        def write(self, data: bytes) -> None:
+            self.writes.append(data)
+
+        def is_closing(self) -> bool:
+            return False
+
+    def open_connection() -> ServerProtocol:
+        connection = ServerProtocol()
+        connection.state = State.OPEN
+        return connection
+
+    async def scenario() -> tuple[list[bytes], bytes]:
+        protocol = SimpleNamespace(
+            conn=open_connection(),
+            transport=Transport(),
+            loop=asyncio.get_running_loop(),
+            handshake_complete=True,
+            initial_response=None,
+            close_sent=False,
+            disconnected=False,
+            writable=asyncio.Event(),
+        )
+        protocol.writable.set()
+        payloads = [f"message {n}".encode() for n in range(5)]
+        for payload in payloads:
+            await WebSocketsSansIOProtocol.send(
+                protocol, {"type": "websocket.send", "bytes": payload}
+            )
+        assert protocol.transport.writes == []  # not yet: at the end of this turn
+        await asyncio.sleep(0)
+        expected = open_connection()
+        for payload in payloads:
+            expected.send_binary(payload)
+        return protocol.transport.writes, b"".join(expected.data_to_send())
+
+    writes, expected = asyncio.run(scenario())
+    assert writes == [expected]
