@@ -1,4 +1,5 @@
-"""Cached results are shared objects: what a caller gets must not write through to them."""
+"""Cached results are shared objects: what a caller gets must not write through to them; the
+cache keeps text columns as plain Python strings."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shell.store import detached
+from shell.store import detached, kept
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,12 @@ class Board:
     rows: pd.DataFrame
     names: list[str]
     ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Held:
+    frames: list[pd.DataFrame]
+    note: str
 
 
 def test_a_frame_changed_by_its_caller_leaves_the_cached_one_alone():
@@ -51,3 +58,32 @@ def test_immutable_results_come_back_as_they_are():
     value = (("a", 1), ("b", 2))
     assert detached(value) is value
     assert detached("text") == "text" and detached(None) is None
+
+
+def test_the_cache_keeps_text_columns_as_python_strings_with_the_same_values():
+    frame = pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "title": pd.array(["Grow", None, "Ship"], dtype="str"),
+            "status": pd.array(["on_track", "at_risk", "on_track"], dtype="str"),
+            "progress": [0.5, None, 1.0],
+        }
+    )
+    lean = kept(frame)
+    assert lean["title"].dtype == object and lean["status"].dtype == object
+    assert lean["id"].dtype == frame["id"].dtype and lean["progress"].dtype == float
+    assert lean["title"].tolist()[0] == "Grow" and pd.isna(lean["title"].tolist()[1])
+    assert lean.astype({"title": "str", "status": "str"}).equals(frame)
+    assert len(lean._mgr.blocks) < len(frame._mgr.blocks)  # the text in one block, not two
+
+
+def test_frames_inside_results_are_kept_lean_too():
+    frame = pd.DataFrame({"name": pd.array(["Ana"], dtype="str")})
+    page, total = kept((frame, 1))
+    assert page["name"].dtype == object and total == 1
+    held = kept(Held(frames=[frame], note="x"))
+    assert held.frames[0]["name"].dtype == object and held.note == "x"
+    assert kept({"a": frame})["a"]["name"].dtype == object
+    assert kept(pd.Series(["a"], dtype="str")).dtype == object
+    numbers = pd.DataFrame({"n": [1, 2]})
+    assert kept(numbers) is numbers  # nothing to change: the same object
