@@ -200,21 +200,16 @@ def kept(value: Any) -> Any:
     if isinstance(value, dict) and _holds_mutable(next(iter(value.values()), None)):
         return {k: kept(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            f.name: kept(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if _holds_mutable(getattr(value, f.name))
-        }
-        return dataclasses.replace(value, **changes) if changes else value
+        return _with_fields(value, kept)
     return value
 
 
 def detached(value: Any) -> Any:
     """A cached result as its caller may use it: changing it does not change the cache.
 
-    Frames and series come back as copies: cheap, since Arrow columns share their immutable
-    buffers, and unlike shallow copies they add no view reference to the cached frame (see
-    `_forget_dead_views`). Lists and dicts are copied, and so are the
+    Frames and series come back as copies: cheap for the small frames a page reads (text
+    columns are arrays of references to the same strings, see `kept`), and unlike shallow
+    copies they add no view reference to the cached frame (see `_forget_dead_views`). Lists and dicts are copied, and so are the
     fields of (frozen) dataclasses and the items of containers that hold frames, lists or
     dicts. Collections are homogeneous, so their first item tells whether the items need
     it. Everything else a read returns is immutable (numbers, strings, dates, tuples)."""
@@ -229,13 +224,19 @@ def detached(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(detached(v) for v in value) if value and _holds_mutable(value[0]) else value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            f.name: detached(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if _holds_mutable(getattr(value, f.name))
-        }
-        return dataclasses.replace(value, **changes) if changes else value
+        return _with_fields(value, detached)
     return value
+
+
+def _with_fields(value: Any, transform: Callable[[Any], Any]) -> Any:
+    """A (frozen) dataclass with ``transform`` applied to the fields that hold frames, lists
+    or dicts."""
+    changes = {
+        f.name: transform(getattr(value, f.name))
+        for f in dataclasses.fields(value)
+        if _holds_mutable(getattr(value, f.name))
+    }
+    return dataclasses.replace(value, **changes) if changes else value
 
 
 def _forget_dead_views(frame: pd.DataFrame | pd.Series) -> None:
