@@ -209,10 +209,11 @@ def detached(value: Any) -> Any:
 
     Frames and series come back as copies: cheap for the small frames a page reads (text
     columns are arrays of references to the same strings, see `kept`), and unlike shallow
-    copies they add no view reference to the cached frame (see `_forget_dead_views`). Lists and dicts are copied, and so are the
-    fields of (frozen) dataclasses and the items of containers that hold frames, lists or
-    dicts. Collections are homogeneous, so their first item tells whether the items need
-    it. Everything else a read returns is immutable (numbers, strings, dates, tuples)."""
+    copies they add no view reference to the cached frame (see `_forget_dead_views`). Lists
+    and dicts are copied, and so are the fields of (frozen) dataclasses and the items of
+    containers that hold frames, lists or dicts. Collections are homogeneous, so their first
+    item tells whether the items need it. Everything else a read returns is immutable
+    (numbers, strings, dates, tuples)."""
     if isinstance(value, pd.DataFrame | pd.Series):
         _forget_dead_views(value)
         return value.copy(deep=True)
