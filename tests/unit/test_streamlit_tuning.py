@@ -99,7 +99,7 @@ def test_connections_to_a_socket_bound_as_streamlit_binds_it_get_no_nagle_delay(
                 writer.close()
         return before, earlier, later
 
-    before, earlier, later = asyncio.run(scenario())
+    before, earlier, later = on_a_new_thread(lambda: asyncio.run(scenario()))
     assert before == 0
     assert earlier == 1
     assert later == 1
@@ -138,11 +138,24 @@ def test_a_message_queued_on_the_loop_wakes_the_send_loop_without_the_wakeup_soc
 
 
 def on_a_new_thread(step):
-    result = []
-    thread = threading.Thread(target=lambda: result.append(step()))
+    """``step()`` on a thread of its own, where no event loop runs (in the full suite the
+    browser tests leave one running in the main thread, and asyncio.run refuses to start
+    beside it); its exception, if any, is raised here."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append((step(), None))
+        except BaseException as error:  # handed to the test's thread
+            outcome.append((None, error))
+
+    thread = threading.Thread(target=run)
     thread.start()
-    thread.join(10)
-    return result[0]
+    thread.join(30)
+    result, error = outcome[0]
+    if error is not None:
+        raise error
+    return result
 
 
 def test_a_running_server_s_sessions_get_the_new_callback():
@@ -273,7 +286,7 @@ def test_the_send_loop_yields_once_per_batch_of_messages():
         await shim.sleep(0.02)  # any other pause is a real one
         return turns, asyncio.get_running_loop().time() - started
 
-    turns, paused = asyncio.run(scenario())
+    turns, paused = on_a_new_thread(lambda: asyncio.run(scenario()))
     assert 9 <= turns <= 11  # 640 messages, 10 turns of the loop for the others
     assert paused >= 0.015
 
@@ -335,5 +348,5 @@ def test_messages_sent_in_one_turn_of_the_loop_leave_in_one_write_in_order(monke
             expected.send_binary(payload)
         return protocol.transport.writes, b"".join(expected.data_to_send())
 
-    writes, expected = asyncio.run(scenario())
+    writes, expected = on_a_new_thread(lambda: asyncio.run(scenario()))
     assert writes == [expected]
