@@ -326,6 +326,7 @@ def _install_no_delay() -> None:
 
     if getattr(base_events._set_nodelay, "_okr", False):
         return
+    _set_nodelay.replaced = base_events._set_nodelay  # asyncio's own
     base_events._set_nodelay = _set_nodelay  # what asyncio calls for each new connection
     for transport in _open_transports(selector_events):  # those accepted before this run
         _set_nodelay(transport.get_extra_info("socket"))

@@ -70,7 +70,9 @@ def test_it_installs_once_and_can_be_turned_off(monkeypatch):
 
 
 def test_connections_to_a_socket_bound_as_streamlit_binds_it_get_no_nagle_delay(monkeypatch):
-    monkeypatch.setattr(base_events, "_set_nodelay", base_events._set_nodelay)  # restored after
+    # From asyncio's own function, even when an earlier test's app run installed ours.
+    stock = getattr(base_events._set_nodelay, "replaced", base_events._set_nodelay)
+    monkeypatch.setattr(base_events, "_set_nodelay", stock)  # restored after
 
     def no_delay(writer: asyncio.StreamWriter) -> int:
         sock = writer.get_extra_info("socket")
