@@ -137,6 +137,8 @@ def install() -> bool:
 
 
 def _install_batching() -> bool:
+    """The batched hand-overs and, with them, the lighter path of each message to the browser
+    (``OKR_STREAMLIT_BATCHING=0`` turns all of it off)."""
     if os.environ.get("OKR_STREAMLIT_BATCHING", "1") == "0":
         return False
     try:
