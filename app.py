@@ -122,19 +122,29 @@ def apply_language(user: queries.CurrentUser | None) -> None:
 
 
 def language_switch(user: queries.CurrentUser | None) -> None:
-    """English or Vietnamese; a signed-in person's choice is saved for their next visit."""
+    """English or Vietnamese; a signed-in person's choice is saved for their next visit.
+
+    The widget's key names the language the page is drawn in, so a page drawn in another
+    language gets a new widget showing that language. With one key, the browser now and then
+    kept showing the choice of a session's first run (before the cookie signed it in) beside
+    a page in the person's saved language.
+    """
+    shown = i18n.current_language()
+    key = f"{LANGUAGE_KEY}.{shown}"
 
     def remember() -> None:
-        language = i18n.set_language(st.session_state[LANGUAGE_KEY])
+        language = i18n.set_language(st.session_state[key])
+        st.session_state[LANGUAGE_KEY] = language
         if user is not None:
             store.write(commands.set_language, user.actor, language)
 
-    st.session_state.setdefault(LANGUAGE_KEY, i18n.current_language())
+    languages = list(i18n.LANGUAGES)
     st.selectbox(
         _("Language"),
-        list(i18n.LANGUAGES),
+        languages,
+        index=languages.index(shown),
         format_func=i18n.LANGUAGES.get,
-        key=LANGUAGE_KEY,
+        key=key,
         on_change=remember,
     )
 

@@ -80,8 +80,8 @@ def settle(page) -> None:
 
 
 def choose_language(page, name: str) -> None:
-    """Pick a language in the sidebar's switch (key "app.language"), unless it is chosen."""
-    switch = page.locator(".st-key-app-language").get_by_role("combobox")
+    """Pick a language in the sidebar's switch (key "app.language.<shown>"), unless it is chosen."""
+    switch = page.locator("[class*=st-key-app-language-]").get_by_role("combobox")
     if switch.input_value() == name:
         return
     switch.click()
