@@ -24,6 +24,10 @@ from pathlib import Path
 
 import pytest
 
+from db.demo import load_demo
+from db.engine import make_engine
+from db.migrate import upgrade_head
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 CHROMIUM = Path(os.environ.get("OKR_CHROMIUM", "/usr/bin/chromium"))
@@ -146,6 +150,16 @@ def launch_server(tmp_path) -> Iterator[Callable[[str], Server]]:
 @pytest.fixture
 def fresh_db_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'okr.db'}"
+
+
+@pytest.fixture
+def demo_url(fresh_db_url) -> str:
+    """A fresh database holding the small demo organisation."""
+    engine = make_engine(fresh_db_url)
+    upgrade_head(engine)
+    load_demo(engine, "small")
+    engine.dispose()
+    return fresh_db_url
 
 
 @pytest.fixture

@@ -8,24 +8,14 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from db.demo import DEMO_PASSWORD, load_demo
+from db.demo import DEMO_PASSWORD
 from db.engine import make_engine, make_sessionmaker
-from db.migrate import upgrade_head
 from db.models import CheckIn
 from db.queries import current_user, cycles, default_cycle_id, okrs
 from tests.e2e.conftest import settle, wait_for_sign_in_form
 
 pytestmark = pytest.mark.e2e
 MAX_INTERACTIONS = 3
-
-
-@pytest.fixture
-def demo_url(fresh_db_url) -> str:
-    engine = make_engine(fresh_db_url)
-    upgrade_head(engine)
-    load_demo(engine, "small")
-    engine.dispose()
-    return fresh_db_url
 
 
 def most_needed_kr(url: str) -> tuple[int, str]:

@@ -7,23 +7,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from db.demo import DEMO_PASSWORD, load_demo
+from db.demo import DEMO_PASSWORD
 from db.engine import make_engine
-from db.migrate import upgrade_head
 from db.models import User
 from tests.e2e.conftest import settle, wait_for_sign_in_form
 
 pytestmark = pytest.mark.e2e
 VIETNAMESE = "Tiếng Việt"
-
-
-@pytest.fixture
-def demo_url(fresh_db_url) -> str:
-    engine = make_engine(fresh_db_url)
-    upgrade_head(engine)
-    load_demo(engine, "small")
-    engine.dispose()
-    return fresh_db_url
 
 
 def switch(page):
