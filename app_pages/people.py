@@ -8,13 +8,13 @@ everyone (db.queries.people enforces it). The person is in the URL (?person=).
 import streamlit as st
 
 from components.charts import confidence_history_chart, discipline_chart, mean_score_chart
-from components.okr_view import escape_markdown, kr_value_text
+from components.okr_view import escape_markdown, kr_value_text, small_text
 from components.pickers import person_picker
 from components.recognition_view import person_recognition
 from components.review_view import (
     chart_and_table,
     cycle_state_column,
-    grade_badge,
+    grade_text,
     has_value,
     score_badge,
     score_column,
@@ -295,13 +295,12 @@ def my_score_proposals() -> None:
     for kr in row_tuples(krs):
         with st.container(border=True):
             text, state, action = st.columns([6, 2, 2], vertical_alignment="center")
-            text.markdown(f"**{escape_markdown(kr.title)}**")
             default = _("default {score}").format(score=score_text(kr.default_score))
-            text.caption(f"{escape_markdown(kr.objective_title)} · {kr_value_text(kr)} · {default}")
-            with state:
-                if kr.grade_state != "ungraded":
-                    score_badge(kr.score)
-                grade_badge(kr.grade_state)
+            details = " · ".join(
+                [escape_markdown(kr.objective_title), escape_markdown(kr_value_text(kr)), default]
+            )
+            text.markdown(f"**{escape_markdown(kr.title)}**  \n{small_text(details)}")
+            state.markdown(grade_text(kr))
             if kr.grade_state != "confirmed":
                 with action:
                     proposal_form(kr)

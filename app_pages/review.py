@@ -22,11 +22,12 @@ from components.okr_view import (
     objective_header,
     progress_bar,
     rows_by,
+    small_text,
 )
 from components.review_view import (
     chart_and_table,
     cycle_state_column,
-    grade_badge,
+    grade_text,
     has_value,
     score_badge,
     score_column,
@@ -387,18 +388,15 @@ def objective_block(obj, krs: list) -> None:
 
 
 def kr_grade_row(kr, may_grade: bool) -> None:
-    text, default, state, action = st.columns([5, 2, 2, 2], vertical_alignment="center")
-    with text:
-        st.markdown(f"**{escape_markdown(kr.title)}**")
-        st.caption(f"{escape_markdown(kr.owner_name)} · {kr_value_text(kr)}")
-        if isinstance(kr.score_reason, str) and kr.score_reason:
-            st.caption(_("Reason: {reason}").format(reason=escape_markdown(kr.score_reason)))
-    default.markdown(_("Default **{score}**").format(score=score_text(kr.default_score)))
-    default.caption(_("from {progress} progress").format(progress=progress_percent(kr.progress)))
-    with state:
-        if kr.grade_state != "ungraded":
-            score_badge(kr.score)
-        grade_badge(kr.grade_state)
+    text, grade, action = st.columns([5, 4, 2], vertical_alignment="center")
+    details = f"{escape_markdown(kr.owner_name)} · {escape_markdown(kr_value_text(kr))}"
+    if isinstance(kr.score_reason, str) and kr.score_reason:
+        reason = _("Reason: {reason}").format(reason=escape_markdown(kr.score_reason))
+        details += f"  \n{reason}"
+    text.markdown(f"**{escape_markdown(kr.title)}**  \n{small_text(details)}")
+    progress = _("from {progress} progress").format(progress=progress_percent(kr.progress))
+    default = _("Default **{score}**").format(score=score_text(kr.default_score))
+    grade.markdown(f"{default} {small_text(progress)}  \n{grade_text(kr)}")
     if may_grade:
         with action:
             grade_form(kr)

@@ -6,7 +6,6 @@ from datetime import date, datetime, time
 
 import altair as alt
 import pandas as pd
-from babel import numbers
 
 from core import i18n
 from core.enums import KRKind
@@ -14,11 +13,6 @@ from core.i18n import N_, _
 from core.scoring import ZONE_COLORS, ZONE_LABELS, Zone, zone
 
 CONFIDENCE_SCALE = alt.Scale(domain=[0, 5, 10], range=["#b91c1c", "#d97706", "#15803d"])
-
-
-def _fixed(value: float, decimals: int) -> str:
-    """A number with exactly ``decimals`` places, in the current language (0.25 / 0,25)."""
-    return numbers.format_decimal(value, format="0." + "0" * decimals, locale=i18n.locale())
 
 
 def pace_line(
@@ -139,7 +133,7 @@ def team_zone_chart(teams: pd.DataFrame) -> alt.Chart:
     (db.queries.review.team_scores), with the mean score in the tooltip."""
     labelled = teams.assign(
         label=[
-            f"{team} · {'—' if pd.isna(mean) else _fixed(mean, 2)}"
+            f"{team} · {'—' if pd.isna(mean) else i18n.format_fixed(mean, 2)}"
             for team, mean in zip(teams["team"], teams["mean_score"], strict=True)
         ]
     )

@@ -48,11 +48,21 @@ def status_badge(status: str | None) -> None:
     st.badge(label, icon=icon, color=color)
 
 
-def status_badge_text(status: str | None) -> str:
-    """The status badge as a Markdown directive, to put in a line of text (one element, where
-    ``status_badge`` is one more)."""
-    label, icon, color = _badge(status)
+def badge_text(label: str, color: str, icon: str | None = None) -> str:
+    """A badge as a Markdown directive, to put in a line of text (one element, where
+    ``st.badge`` is one more). ``label`` is the app's own text, never user text."""
     return f":{color}-badge[{f'{icon} ' if icon else ''}{label}]"
+
+
+def status_badge_text(status: str | None) -> str:
+    label, icon, color = _badge(status)
+    return badge_text(label, color, icon)
+
+
+def small_text(details: str) -> str:
+    """Text shown small and grey, as a caption shows it, inside a Markdown element.
+    ``details`` is Markdown-safe already (a ']' in user text would end the directive)."""
+    return f":gray[:small[{details}]]"
 
 
 def titled_line(title: str, details: str, status: str | None) -> str:
@@ -60,7 +70,7 @@ def titled_line(title: str, details: str, status: str | None) -> str:
     details small and grey, as a caption would show them (each element a row draws costs a
     message to the browser on every run). ``title`` is user text (escaped here); ``details``
     is already Markdown-safe."""
-    return f"**{escape_markdown(title)}** {status_badge_text(status)}  \n:gray[:small[{details}]]"
+    return f"**{escape_markdown(title)}** {status_badge_text(status)}  \n{small_text(details)}"
 
 
 def progress_bar(progress: float | None, label: str = "") -> None:
@@ -110,12 +120,11 @@ def _days(value) -> int | None:
 def objective_header(obj) -> None:
     parts = [level_label(obj.level)]
     if isinstance(obj.team, str):
-        parts.append(obj.team)
+        parts.append(escape_markdown(obj.team))
     parts.append(escape_markdown(obj.owner_name))
     if isinstance(obj.parent_title, str):
         parts.append(_("aligned to “{title}”").format(title=escape_markdown(obj.parent_title)))
-    st.markdown(f"#### {escape_markdown(obj.title)}")
-    st.caption(" · ".join(parts))
+    st.markdown(f"#### {escape_markdown(obj.title)}\n{small_text(' · '.join(parts))}")
 
 
 def rows_by(frame: pd.DataFrame, column: str) -> dict:
@@ -155,8 +164,10 @@ def objective_card(
 
 def escape_markdown(text: str) -> str:
     """User text in Markdown: shown literally, never interpreted as Markdown or HTML."""
-    specials = "\\`*_{}[]<>()#+-.!|~$"
-    return "".join(f"\\{char}" if char in specials else char for char in str(text))
+    return str(text).translate(_MARKDOWN_ESCAPES)
+
+
+_MARKDOWN_ESCAPES = str.maketrans({char: f"\\{char}" for char in "\\`*_{}[]<>()#+-.!|~$"})
 
 
 _escape = escape_markdown  # older name, still imported by some pages

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import altair as alt
 import pandas as pd
 import streamlit as st
-from babel import numbers
 
+from components.okr_view import badge_text
 from core import i18n
 from core.enums import CycleState, cycle_state_label
 from core.i18n import N_, _
@@ -47,7 +47,7 @@ def score_formatter(decimals: int = 1) -> Callable[[float], str]:
 def _score_in(score, decimals: int, locale) -> str:
     if not has_value(score):
         return "—"
-    return numbers.format_decimal(float(score), format="0." + "0" * decimals, locale=locale)
+    return i18n.format_fixed(float(score), decimals, locale)
 
 
 def zone_name(score) -> str:
@@ -73,21 +73,31 @@ def share_column(label: str) -> dict:
 def score_badge(score, label: str | None = None, decimals: int = 1) -> None:
     """The score coloured by its zone, the zone named too (never colour alone). ``label`` is a
     translated template with ``{score}``, e.g. _("Proposed {score}"); default "Score {score}"."""
+    text, color, area = _score_badge(score, label, decimals)
+    st.badge(text, color=color, help=zone_label(area) if area else None)
+
+
+def score_badge_text(score, label: str | None = None, decimals: int = 1) -> str:
+    """``score_badge`` as a Markdown directive, to put in a line of text."""
+    text, color, _area = _score_badge(score, label, decimals)
+    return badge_text(text, color)
+
+
+def _score_badge(score, label: str | None, decimals: int) -> tuple[str, str, Zone | None]:
     template = _("Score {score}") if label is None else label
     if not has_value(score):
-        st.badge(template.format(score="—"), color="gray")
-        return
+        return template.format(score="—"), "gray", None
     area = zone(score)
-    st.badge(
-        f"{template.format(score=score_text(score, decimals))} · {_(ZONE_NAMES[area])}",
-        color=ZONE_BADGE_COLORS[area],
-        help=zone_label(area),
-    )
+    text = f"{template.format(score=score_text(score, decimals))} · {_(ZONE_NAMES[area])}"
+    return text, ZONE_BADGE_COLORS[area], area
 
 
-def grade_badge(state: str) -> None:
-    label, color, icon = GRADE_BADGES[state]
-    st.badge(_(label), color=color, icon=icon)
+def grade_text(kr) -> str:
+    """A key result's score (once it has one) and grade state, as badges in one line of
+    Markdown (one element for what two or three badges would draw)."""
+    label, color, icon = GRADE_BADGES[kr.grade_state]
+    state = badge_text(_(label), color, icon)
+    return state if kr.grade_state == "ungraded" else f"{score_badge_text(kr.score)} {state}"
 
 
 def chart_and_table(

@@ -38,14 +38,14 @@ def format_percent(value: float, decimals: int = 2) -> str:
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "") + "%"
     # Decimal from the float's shortest repr: dividing by 100 adds no binary noise.
     share = Decimal(repr(float(value))) / 100
-    return numbers.format_percent(share, format=pattern, locale=i18n.locale())
+    return numbers.format_percent(share, format=i18n.number_pattern(pattern), locale=i18n.locale())
 
 
 def format_score(score: float | None) -> str:
     """A score with its one decimal, as OKR scores are read: "0.7" / "0,7"; none → "—"."""
     if _missing(score):
         return EMPTY
-    return numbers.format_decimal(float(score), format="0.0", locale=i18n.locale())
+    return i18n.format_fixed(float(score), 1)
 
 
 def format_money(value: float, currency_code: str | None) -> str:
