@@ -1,7 +1,10 @@
 """The process-wide store of results: hits do not recompute, the oldest unused go first,
-failures are not kept."""
+failures are not kept, and runs that miss the same key together compute it once."""
 
 from __future__ import annotations
+
+import threading
+import time
 
 import pytest
 
@@ -33,3 +36,64 @@ def test_a_failure_is_not_kept_and_clear_forgets_everything():
     assert memo.get("a", lambda: "back") == "back"
     memo.clear()
     assert len(memo) == 0 and memo.get("a", lambda: "fresh") == "fresh"
+
+
+def test_runs_missing_a_key_together_compute_it_once_and_share_the_result():
+    memo, calls, started, release = Memo(10), [], threading.Event(), threading.Event()
+
+    def slow_board():
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return ["ranked"]
+
+    leader = threading.Thread(target=lambda: memo.get("board", slow_board))
+    leader.start()
+    started.wait(5)
+    followers = []
+
+    def follow():
+        value = memo.get("board", slow_board)
+        followers.append(value)
+        return value
+
+    threads = [threading.Thread(target=follow) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.05)  # the followers are waiting for the leader, not computing
+    assert calls == [1] and followers == []
+    release.set()
+    for thread in [leader, *threads]:
+        thread.join(timeout=10)
+    assert calls == [1]
+    assert len(followers) == 4 and all(f is followers[0] for f in followers)
+
+
+def test_when_the_leader_fails_the_waiting_runs_compute_it_themselves():
+    memo, started, release = Memo(10), threading.Event(), threading.Event()
+
+    def failing():
+        started.set()
+        release.wait(5)
+        raise ValueError("database down")
+
+    errors = []
+
+    def lead():
+        try:
+            memo.get("a", failing)
+        except ValueError as error:
+            errors.append(error)
+
+    leader = threading.Thread(target=lead)
+    leader.start()
+    started.wait(5)
+    results = []
+    follower = threading.Thread(target=lambda: results.append(memo.get("a", lambda: "back")))
+    follower.start()
+    time.sleep(0.05)
+    release.set()
+    for thread in (leader, follower):
+        thread.join(timeout=10)
+    assert len(errors) == 1 and results == ["back"]
+    assert memo.get("a", lambda: "again") == "back"
