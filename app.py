@@ -105,8 +105,9 @@ def signed_in_user(authenticator) -> queries.CurrentUser | None:
     """The person of this session as the database knows them now (role changes apply at once)."""
     if not st.session_state.get("authentication_status"):
         return None
-    # Cached per data version: a change of role or a deactivation is a write, so it misses.
-    user = store.cached(queries.current_user, st.session_state["username"])
+    # By the database's own version, not the shared view that may lag other people's writes
+    # by OKR_REFRESH_S: a change of role or a deactivation applies at once.
+    user = store.cached_exact(queries.current_user, st.session_state["username"])
     if user is None:
         auth.sign_out(authenticator)
         st.warning(_("Your account is no longer active. Ask an admin if this is a mistake."))
