@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="extra `streamlit run` option, e.g. runner.postScriptGC=false",
     )
+    load.add_argument(
+        "--checkin-every",
+        type=float,
+        default=0.0,
+        help="seconds between two check-ins written while the sessions run (sqlite; 0: none)",
+    )
     load.add_argument("--port", type=int, default=8790, help="first port of the servers")
     load.add_argument("--out", default=None)
 
@@ -126,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             server_options=tuple(args.server_option),
             port=args.port,
             out=out and os.path.abspath(out),
+            checkin_every=args.checkin_every,
         )
     elif args.command == "writes":
         from bench import writes

@@ -21,10 +21,13 @@ import asyncio
 import contextlib
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -516,6 +519,62 @@ def memory_trend(samples: list[tuple[float, float]]) -> dict:
 # --- the command -----------------------------------------------------------------------------
 
 
+class CheckInStream:
+    """People updating their goals while the sessions read: a check-in through the app's
+    own write path (``db.commands.check_in``) every ``every`` seconds, from a thread, on key
+    results of ten owners in turn. Every write changes the data version, so this
+    measures what the caches are worth when the organisation is at work."""
+
+    def __init__(self, url: str, every: float) -> None:
+        from bench.writes import different_kr_writers
+        from db.engine import make_engine, make_sessionmaker
+
+        self.every = every
+        self.engine = make_engine(url)
+        self.sessions = make_sessionmaker(self.engine)
+        self.writers = different_kr_writers(self.sessions, 10)
+        self.count = 0
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="check-in stream", daemon=True)
+
+    def __enter__(self) -> CheckInStream:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self.engine.dispose()
+
+    def _run(self) -> None:
+        from db.commands.checkins import CheckInInput, check_in
+        from db.engine import transaction
+
+        while not self._stop.wait(self.every):
+            writer = self.writers[self.count % len(self.writers)]
+            data = CheckInInput(
+                key_result_id=writer.key_result_id,
+                value=5000 + self.count,
+                confidence=self.count % 11,
+                note="bench load check-in",
+            )
+            try:
+                with transaction(self.sessions) as session:
+                    check_in(session, writer.actor, data)
+                self.count += 1
+            except Exception as error:  # counted and reported, never fatal to the run
+                self.errors.append(f"{type(error).__name__}: {error}".splitlines()[0][:200])
+
+
+def _writable_copy(url: str, into: Path) -> str:
+    """The SQLite organisation copied, so that a run's check-ins leave the cached one as built."""
+    source = Path(url.removeprefix("sqlite:///"))
+    target = into / source.name
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}"
+
+
 def database_for(database: str, size: str) -> str:
     if database == "sqlite":
         return orgs.sqlite_org(size).url
@@ -537,6 +596,7 @@ def run(
     out: Path | None = None,
     seed: int = 6,
     record: bool = True,
+    checkin_every: float = 0.0,
 ) -> dict:
     if not 1 <= sessions <= 500:
         raise SystemExit("--sessions must be between 1 and 500")
@@ -544,7 +604,12 @@ def run(
         raise SystemExit("--duration must be between 1 and 3600 seconds")
     if servers > 1 and database == "sqlite":
         raise SystemExit("Several servers share one PostgreSQL database: use --database postgresql")
+    if checkin_every and database != "sqlite":
+        raise SystemExit("--checkin-every writes to a copy of the SQLite organisation: use sqlite")
     url = database_for(database, size)
+    scratch = tempfile.TemporaryDirectory(prefix="okr-load-")
+    if checkin_every:
+        url = _writable_copy(url, Path(scratch.name))
     persons = people(url, sessions)
     log_dir = PROJECT_ROOT / "bench" / "cache" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -572,12 +637,18 @@ def run(
             file=sys.stderr,
             flush=True,
         )
-        phases["warmup"], phases["load"] = asyncio.run(
-            run_phase(started, persons, duration, warmup, think, pages, seed + 1)
-        )
+        with (
+            CheckInStream(url, checkin_every)
+            if checkin_every
+            else contextlib.nullcontext() as stream
+        ):
+            phases["warmup"], phases["load"] = asyncio.run(
+                run_phase(started, persons, duration, warmup, think, pages, seed + 1)
+            )
     finally:
         for server in started:
             stop_server(server)
+        scratch.cleanup()
     result = {
         "sessions": sessions,
         "servers": servers,
@@ -587,6 +658,9 @@ def run(
         "warmup_s": warmup,
         "think_s": think,
         "server_options": list(server_options),
+        "checkin_every_s": checkin_every or None,
+        "checkins": stream.count if checkin_every else 0,
+        "checkin_errors": stream.errors[:10] if checkin_every else [],
         "roles": {r: sum(1 for _, role in persons if role == r) for r in ROLE_PAGES},
         "single": summarise(phases["single"]) if "single" in phases else None,
         "warmup": summarise(phases["warmup"]) if phases["warmup"] else None,
@@ -631,6 +705,8 @@ def p3_by_page(result: dict) -> dict:
 
 def run_key(result: dict) -> str:
     key = f"{result['sessions']}x{result['servers']}-{result['database']}-{int(result['duration_s'])}s"
+    if result.get("checkin_every_s"):
+        key += f"-checkin-every-{result['checkin_every_s']:g}s"
     options = "-".join(o.replace("runner.", "") for o in result["server_options"])
     return f"{key}-{options}" if options else key
 
@@ -722,6 +798,11 @@ def report(result: dict) -> str:
         lines.append(
             f"P3 page by page (load p95 <= 3 × the page's single p50): {len(held)} of "
             f"{len(result['p3_by_page'])} pages hold" + (f" ({', '.join(held)})" if held else "")
+        )
+    if result.get("checkin_every_s"):
+        lines.append(
+            f"check-ins written while the sessions ran: {result['checkins']} (one every "
+            f"{result['checkin_every_s']:g} s), {len(result['checkin_errors'])} errors"
         )
     if result["load"]["errors"]:
         lines.append("errors: " + "; ".join(result["load"]["errors"][:5]))

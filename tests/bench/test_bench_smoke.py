@@ -11,6 +11,7 @@ import json
 import time
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bench import load, orgs, pages, writes
 from bench.common import page_specs
@@ -70,6 +71,33 @@ def test_load_driver_signs_in_and_runs_pages_against_a_server(tmp_path):
     assert set(result["p3"]) >= {"bound_ms", "p95_ms", "holds"}
     (memory,) = result["memory"].values()
     assert memory["rss_mb"] and all(mb > 0 for _, mb in memory["rss_mb"])
+
+
+def test_load_with_a_check_in_stream_writes_to_a_copy_of_the_org(tmp_path):
+    org = orgs.sqlite_org("small")
+    before = _check_ins(org.url)
+    result = load.run(
+        sessions=2,
+        duration=4,
+        think=0.5,
+        database="sqlite",
+        size="small",
+        baseline=0,
+        out=tmp_path / "load.json",
+        checkin_every=0.5,
+    )
+    assert result["checkins"] >= 3 and result["checkin_errors"] == []
+    assert result["load"]["failed_runs"] == 0, result["load"]["errors"]
+    assert load.run_key(result).endswith("-checkin-every-0.5s")
+    assert _check_ins(org.url) == before  # the cached organisation is left as built
+
+
+def _check_ins(url: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(text("select count(*) from check_ins"))
+    engine.dispose()
+    return count
 
 
 def test_a_session_with_a_wrong_cookie_counts_as_failed(monkeypatch):
