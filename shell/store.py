@@ -4,12 +4,12 @@ Cached reads are keyed by the *data version*: the newest audit-log id. Every wri
 audit row, so a write through any server (several may share one PostgreSQL database) makes
 the caches miss once that server sees the new version — no cache needs clearing by hand.
 
-A server looks for other people's writes at most every ``OKR_REFRESH_S`` seconds (default
-15; 0: on every run). Every write invalidates every cached read, so looking on every run
-made each check-in anywhere turn every session's next page into a first visit: at one
-check-in every 5 s, 50 sessions on one server took 0.4 s of CPU a rerun and waited 27 s
-(p95). A session that writes sees its own write at once (its runs use the version it
-wrote), and who is signed in, with which role, is read fresh on every run.
+A server's sessions move to a new version at most every ``OKR_REFRESH_S`` seconds (default
+15; 0: on every run). Every write invalidates every cached read, so each check-in anywhere
+makes every session's next pages first visits; the period bounds how often that happens
+during a stream of writes (it does not make a write cheap: see the README, "While people
+check in"). A session that writes sees its own write at once (its runs use the version it
+wrote), and who is signed in, with which role, follows every write (``cached_exact``).
 """
 
 from __future__ import annotations
