@@ -1,18 +1,23 @@
-"""Several app servers, one PostgreSQL database: what one server saves, the other shows on its
-next run — in a real browser, with two `streamlit run` servers on one scratch database.
+"""Several app servers, one PostgreSQL database: what one server saves, the other shows
+within OKR_REFRESH_S — in a real browser, with two `streamlit run` servers on one scratch
+database, as shipped (15 s).
 
 Server B is looked at first (so its caches hold the old value), then a check-in is saved
-through server A, then B runs again (a click in its navigation, same session): it shows the
-new value, because cached reads are keyed by the data version every write moves on.
+through server A, then B runs again (clicks in its navigation, same session) until it shows
+the new value: cached reads are keyed by the data version every write moves on, and a
+server's sessions move to it at most every OKR_REFRESH_S seconds.
 """
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
 from db import commands
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_head
+from shell.store import DEFAULT_REFRESH_S
 from tests.conftest import postgres_scratch_url
 from tests.e2e.conftest import artifact_folder, settle
 from tests.e2e.test_faults_browser import sign_in
@@ -89,9 +94,15 @@ def test_a_check_in_through_server_a_shows_on_server_b(shared_database, app_serv
         on_a.get_by_text("now 420").first.wait_for()
         on_a.screenshot(path=str(folder / "02-server-a-saved.png"), full_page=True)
 
-        go(on_b, "Log progress")  # B's next runs, in the same session
-        on_b.get_by_text("now 420").first.wait_for()
-        go(on_b, "My OKRs")
+        # B's next runs, in the same session: B follows other sessions' writes within
+        # OKR_REFRESH_S (15 s by default; the writer's own session sees its write at once).
+        deadline = time.monotonic() + 2 * DEFAULT_REFRESH_S
+        while True:
+            go(on_b, "Log progress")
+            go(on_b, "My OKRs")
+            if "now 420" in main_text(on_b) or time.monotonic() > deadline:
+                break
+            on_b.wait_for_timeout(1000)
         assert "now 420" in main_text(on_b)
         on_b.screenshot(path=str(folder / "03-server-b-after.png"), full_page=True)
 
