@@ -186,19 +186,20 @@ def current_data_version() -> int:
 def cached(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a read through the cache; arguments must be hashable (ids, dates, strings). The
     language is part of the key: a read may return translated text."""
-    name = f"{query.__module__}.{query.__qualname__}"
-    kwargs_items = tuple(sorted(kwargs.items()))
-    key = _run_key(name, args, kwargs_items)
-    return detached(_reads.get(key, lambda: kept(read(query, *args, **kwargs))))
+    return _through_cache(_VERSION_KEY, query, args, kwargs)
 
 
 def cached_exact(query: Callable[..., Any], *args: Any) -> Any:
     """``cached``, keyed by the database's data version of this run rather than the shared
     view: for what must follow every write at once, such as who is signed in with which
     role (it misses after each write anywhere, and only then reads)."""
+    return _through_cache(_EXACT_VERSION_KEY, query, args, {})
+
+
+def _through_cache(version_key: str, query: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     name = f"{query.__module__}.{query.__qualname__}"
-    key = _run_key(name, args, version_key=_EXACT_VERSION_KEY)
-    return detached(_reads.get(key, lambda: kept(read(query, *args))))
+    key = _run_key(name, args, tuple(sorted(kwargs.items())), version_key=version_key)
+    return detached(_reads.get(key, lambda: kept(read(query, *args, **kwargs))))
 
 
 def _run_key(name: str, *parts: Any, version_key: str = _VERSION_KEY) -> str:
