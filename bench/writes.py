@@ -14,6 +14,7 @@ on SQLite and PostgreSQL. Each database is a private copy of the cached organisa
 
 from __future__ import annotations
 
+import random
 import sys
 import tempfile
 import threading
@@ -45,7 +46,7 @@ def _actor(session, username: str) -> Actor:
     return queries.current_user(session, username).actor
 
 
-def _open_krs(session, limit: int):
+def _open_krs(session, limit: int | None):
     """Numeric key results of published objectives in the active cycle, with active owners."""
     return session.execute(
         select(KeyResult.id, KeyResult.owner_id, Objective.team_id, User.username)
@@ -96,6 +97,16 @@ def same_kr_writers(sessions, count: int) -> list[Writer]:
                     for i in range(count)
                 ]
     raise RuntimeError("no key result with two people who may check in on it")
+
+
+def sampled_writers(sessions, count: int, seed: int = 2026) -> list[Writer]:
+    """The owners of ``count`` key results drawn at random (seeded) from every open one of
+    the organisation: check-ins spread as people's own check-ins are, over every team and
+    level, not only the first key results (which are the company's)."""
+    with sessions() as session:
+        krs = _open_krs(session, None)
+        chosen = random.Random(seed).sample(list(krs), min(count, len(krs)))
+        return [Writer(_actor(session, name), name, kr_id) for kr_id, _owner, _team, name in chosen]
 
 
 def different_kr_writers(sessions, count: int) -> list[Writer]:
