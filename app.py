@@ -75,7 +75,7 @@ def sign_in_screen() -> None:
 
 def cycle_picker(user: queries.CurrentUser) -> queries.CycleRow | None:
     """The cycle choice, mirrored to ?cycle= so a link opens the same cycle."""
-    cycles = store.cached(queries.cycles)
+    cycles = store.cached(queries.cycles, follows=store.STRUCTURE)
     if not cycles:
         st.caption(
             _("No cycles yet. Create one in Admin.")
@@ -105,8 +105,8 @@ def signed_in_user(authenticator) -> queries.CurrentUser | None:
     """The person of this session as the database knows them now (role changes apply at once)."""
     if not st.session_state.get("authentication_status"):
         return None
-    # By the database's own version, not the shared view that may lag other people's writes
-    # by OKR_REFRESH_S: a change of role or a deactivation applies at once.
+    # By the database's own versions, not the shared view that may lag other people's
+    # writes by OKR_REFRESH_S: a change of role or a deactivation applies at once.
     user = store.cached_exact(queries.current_user, st.session_state["username"])
     if user is None:
         auth.sign_out(authenticator)
@@ -157,7 +157,7 @@ def main() -> None:
     try:
         store.database()
         store.begin_run()
-        has_users = store.cached(queries.has_users)
+        has_users = store.cached(queries.has_users, follows=store.STRUCTURE)
     except Exception as error:  # unreachable or unmigratable database
         database_problem(error)
     if not has_users or st.session_state.get("setup.done"):

@@ -27,11 +27,11 @@ actor = current_user().actor
 
 
 def people_options(search: str, ids: tuple[int, ...]) -> dict[int, str]:
-    return store.cached(queries.person_options, search, ids)
+    return store.cached(queries.person_options, search, ids, follows=store.STRUCTURE)
 
 
 def team_names() -> dict[int, str]:
-    teams = store.cached(queries.teams_frame)
+    teams = store.cached(queries.teams_frame, follows=store.STRUCTURE)
     return dict(zip(teams["id"], teams["name"], strict=True))
 
 
@@ -167,7 +167,13 @@ def people_tab() -> None:
     if dialog_open("new_person"):
         add_person()
     people, total = store.cached(
-        queries.people_page, search, team_id, True, PAGE_SIZE, (page - 1) * PAGE_SIZE
+        queries.people_page,
+        search,
+        team_id,
+        True,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+        follows=store.STRUCTURE,
     )
     st.caption(
         ngettext(
@@ -245,7 +251,7 @@ def teams_tab() -> None:
     )
     if dialog_open("new_team"):
         add_team()
-    teams = store.cached(queries.teams_frame)
+    teams = store.cached(queries.teams_frame, follows=store.STRUCTURE)
     event = st.dataframe(
         teams[["name", "parent", "lead", "members"]],
         hide_index=True,
@@ -313,7 +319,7 @@ def cycle_actions(cycle: queries.CycleRow) -> None:
 
 
 def cycles_tab() -> None:
-    for cycle in store.cached(queries.cycles):
+    for cycle in store.cached(queries.cycles, follows=store.STRUCTURE):
         cycle_actions(cycle)
     cycle_form()
 
@@ -322,7 +328,7 @@ def cycles_tab() -> None:
 
 
 def settings_tab() -> None:
-    current = store.cached(queries.status_settings)
+    current = store.cached(queries.status_settings, follows=store.STRUCTURE)
     with st.form("admin.settings"):
         st.subheader(_("Status thresholds"))
         st.caption(
@@ -379,7 +385,7 @@ def settings_tab() -> None:
         )
         auto_create = st.toggle(
             _("Create an account for unknown emails"),
-            value=store.cached(sso_queries.auto_create_enabled),
+            value=store.cached(sso_queries.auto_create_enabled, follows=store.STRUCTURE),
             key="admin.sso.auto_create",
         )
         if st.form_submit_button(_("Save single sign-on settings")) and store.write(

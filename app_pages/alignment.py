@@ -40,11 +40,11 @@ SECTIONS = {"tree": N_("Tree"), "teams": N_("By team"), "orphans": N_("Not align
 
 
 def load_children(objective_id: int) -> pd.DataFrame:
-    return store.cached(alignment.children, cycle, objective_id)
+    return store.cached(alignment.children, cycle, objective_id, follows=store.SUMMARY)
 
 
 def load_krs(objective_id: int) -> pd.DataFrame:
-    return store.cached(alignment.objective_krs, cycle, objective_id)
+    return store.cached(alignment.objective_krs, cycle, objective_id, follows=store.SUMMARY)
 
 
 def nodes(frame: pd.DataFrame, prefix: str, show_parent: bool = False) -> None:
@@ -134,7 +134,8 @@ def team_totals(cycle_id: int) -> pd.DataFrame:
     """team_counts for the whole organisation, through store.derived: it walks every team,
     so it runs once per data version, not on every run."""
     return team_counts(
-        store.cached(alignment.alignment_by_team, cycle_id), store.cached(dashboard.org_units)
+        store.cached(alignment.alignment_by_team, cycle_id, follows=store.SUMMARY),
+        store.cached(dashboard.org_units, follows=store.STRUCTURE),
     )
 
 
@@ -174,7 +175,9 @@ def team_group(team_id: int, units: pd.DataFrame, totals: pd.DataFrame) -> None:
     ) as box:
         if not box.open:
             return
-        own, total = store.cached(alignment.entry_points, cycle, (team_id,), "", RESULTS)
+        own, total = store.cached(
+            alignment.entry_points, cycle, (team_id,), "", RESULTS, follows=store.SUMMARY
+        )
         if own.empty:
             st.caption(_("No objectives of this team itself join the tree from here."))
         else:
@@ -224,7 +227,9 @@ def matches(total: int, team: str | None) -> str:
 def tree_section(units: pd.DataFrame, totals: pd.DataFrame, team_id: int | None, text: str):
     scope = dashboard.subtree(units, team_id) if team_id is not None else ()
     if text:
-        found, total = store.cached(alignment.entry_points, cycle, scope, text, RESULTS)
+        found, total = store.cached(
+            alignment.entry_points, cycle, scope, text, RESULTS, follows=store.SUMMARY
+        )
         team = None if team_id is None else totals.loc[team_id, "name"]
         if found.empty:
             st.info(no_match(text, team))
@@ -233,7 +238,9 @@ def tree_section(units: pd.DataFrame, totals: pd.DataFrame, team_id: int | None,
         nodes(found, "s", show_parent=True)
         return
     if team_id is not None:
-        roots, total = store.cached(alignment.entry_points, cycle, scope, "", RESULTS)
+        roots, total = store.cached(
+            alignment.entry_points, cycle, scope, "", RESULTS, follows=store.SUMMARY
+        )
         about = _(
             "Where {team}'s objectives join the tree: those aligned to an objective outside the "
             "team, or to none. Open one to see what aligns to it."
@@ -244,7 +251,7 @@ def tree_section(units: pd.DataFrame, totals: pd.DataFrame, team_id: int | None,
         nodes(roots, "f", show_parent=True)
         return
     st.markdown(_("**Company objectives**"))
-    company = store.cached(alignment.company_objectives, cycle)
+    company = store.cached(alignment.company_objectives, cycle, follows=store.SUMMARY)
     if company.empty:
         st.info(_("No published company objectives in this cycle yet."))
     nodes(company, "c")
@@ -328,7 +335,7 @@ def orphan_table(page: pd.DataFrame) -> pd.DataFrame:
 
 def orphans_section(units: pd.DataFrame, team_id: int | None) -> None:
     scope = dashboard.subtree(units, team_id) if team_id is not None else None
-    _first, total = store.cached(alignment.orphans, cycle.id, scope, 1, 0)
+    _first, total = store.cached(alignment.orphans, cycle.id, scope, 1, 0, follows=store.SUMMARY)
     if total == 0:
         st.success(_("Every published objective here is aligned to a company objective."))
         return
@@ -342,9 +349,13 @@ def orphans_section(units: pd.DataFrame, team_id: int | None) -> None:
         ).format(count=count(total))
     )
     offset = pager(total, PER_PAGE, "align.orphans.page", "opage")
-    page, _total = store.cached(alignment.orphans, cycle.id, scope, PER_PAGE, offset)
+    page, _total = store.cached(
+        alignment.orphans, cycle.id, scope, PER_PAGE, offset, follows=store.SUMMARY
+    )
     st.dataframe(orphan_table(page), hide_index=True, width="stretch")
-    everything, _total = store.cached(alignment.orphans, cycle.id, scope, 5_000, 0)
+    everything, _total = store.cached(
+        alignment.orphans, cycle.id, scope, 5_000, 0, follows=store.SUMMARY
+    )
     download(
         orphan_table(everything),
         f"not-aligned-{cycle.name}.csv",
@@ -369,9 +380,9 @@ st.caption(
         "open it for its key results and the objectives aligned to it"
     ).format(cycle=cycle.name)
 )
-org = store.cached(dashboard.org_units)
-by_team = store.cached(alignment.alignment_by_team, cycle.id)
-totals = store.derived(team_totals, cycle.id)
+org = store.cached(dashboard.org_units, follows=store.STRUCTURE)
+by_team = store.cached(alignment.alignment_by_team, cycle.id, follows=store.SUMMARY)
+totals = store.derived(team_totals, cycle.id, follows=store.SUMMARY)
 
 filters = st.columns([2, 3])
 with filters[0]:

@@ -53,7 +53,7 @@ user = current_user()
 cycle = current_cycle()
 TODAY = okrs.today()
 PER_PAGE = 25
-STALE_DAYS = store.cached(status_settings).stale_days
+STALE_DAYS = store.cached(status_settings, follows=store.STRUCTURE).stale_days
 VIEWS = {"company": N_("Company"), "team": N_("Team")}
 LIST_STATUSES = [Status.OFF_TRACK, Status.AT_RISK, Status.NEEDS_UPDATE]
 LEADERSHIP = (Role.ADMIN, Role.EXECUTIVE)
@@ -269,7 +269,9 @@ def forecast_frames(cycle, today, level: str | None, scope, mean_name: str, lang
     """The forecast chart's spec and its table (through store.derived: shaped once per data
     version, not on every run). ``mean_name``: the first row's (translated) name, e.g.
     "Company (mean)"; ``language`` keys the cache (the table's headers are translated)."""
-    view = store.cached(forecasting.objectives_forecast, cycle, today, level, scope)
+    view = store.cached(
+        forecasting.objectives_forecast, cycle, today, level, scope, follows=store.SUMMARY
+    )
     objs = row_tuples(view.objectives.sort_values("forecast", na_position="first").head(12))
     spread = view.range
     names = unique_names(
@@ -310,7 +312,14 @@ def forecast_frames(cycle, today, level: str | None, scope, mean_name: str, lang
 
 def forecast_section(level: str | None, scope, mean_name: str, key: str) -> None:
     spec, table = store.derived(
-        forecast_frames, cycle, TODAY, level, scope, mean_name, current_language()
+        forecast_frames,
+        cycle,
+        TODAY,
+        level,
+        scope,
+        mean_name,
+        current_language(),
+        follows=store.SUMMARY,
     )
     percents = (_("Progress"), _("Forecast"), _("Likely from"), _("Likely to"))
     chart_with_table(
@@ -339,9 +348,9 @@ def heatmap_frames(cycle, today, department: int | None, language: str):
     """The heatmap's rows and order and its table (through store.derived: the shaping is the
     same for everyone until the data changes), or None before the cycle starts. ``language``
     keys the cache: the table's headers and the week labels are translated."""
-    units = store.cached(dashboard.org_units)
+    units = store.cached(dashboard.org_units, follows=store.STRUCTURE)
     by, scope = units_shown(units, department)
-    weekly = store.cached(dashboard.weekly_progress, cycle, today)
+    weekly = store.cached(dashboard.weekly_progress, cycle, today, follows=store.SUMMARY)
     if weekly.empty:
         return None
     rolled = dashboard.roll_up(
@@ -367,7 +376,9 @@ def heatmap_frames(cycle, today, department: int | None, language: str):
 
 
 def heatmap_section(units: pd.DataFrame, department: int | None) -> None:
-    frames = store.derived(heatmap_frames, cycle, TODAY, department, current_language())
+    frames = store.derived(
+        heatmap_frames, cycle, TODAY, department, current_language(), follows=store.SUMMARY
+    )
     if frames is None:
         st.caption(_("The cycle has not started yet."))
         return
@@ -385,9 +396,11 @@ def freshness_frames(cycle, today, department: int | None, language: str):
     """The freshness chart's rows and order and its table (through store.derived), or None
     when there are no published key results. ``language`` keys the cache (the table is
     translated; the chart's rows keep FRESHNESS_COLORS' English labels, translated as drawn)."""
-    units = store.cached(dashboard.org_units)
+    units = store.cached(dashboard.org_units, follows=store.STRUCTURE)
     by, scope = units_shown(units, department)
-    fresh = in_scope(store.cached(dashboard.freshness_by_team, cycle, today), scope)
+    fresh = in_scope(
+        store.cached(dashboard.freshness_by_team, cycle, today, follows=store.SUMMARY), scope
+    )
     if fresh.empty:
         return None
     rolled = dashboard.roll_up(fresh, unit_names(units), by, ["krs"])
@@ -407,7 +420,9 @@ def freshness_frames(cycle, today, department: int | None, language: str):
 
 
 def freshness_section(units: pd.DataFrame, department: int | None) -> None:
-    frames = store.derived(freshness_frames, cycle, TODAY, department, current_language())
+    frames = store.derived(
+        freshness_frames, cycle, TODAY, department, current_language(), follows=store.SUMMARY
+    )
     if frames is None:
         st.caption(_("No published key results yet."))
         return
@@ -435,7 +450,9 @@ def at_risk_section(scope: tuple[int, ...] | None, key: str) -> None:
     if not statuses:
         st.caption(_("Choose at least one status."))
         return
-    counts = in_scope(store.cached(dashboard.status_by_team, cycle, TODAY), scope)
+    counts = in_scope(
+        store.cached(dashboard.status_by_team, cycle, TODAY, follows=store.SUMMARY), scope
+    )
     total = int(counts[counts["status"].isin(statuses)]["krs"].sum())
     if total == 0:
         st.success(_("No key results with these statuses."), icon=":material/check:")
@@ -449,7 +466,14 @@ def at_risk_section(scope: tuple[int, ...] | None, key: str) -> None:
     )
     offset = pager(total, PER_PAGE, f"{key}.page", "page")
     krs, _total = store.cached(
-        dashboard.krs_by_status, cycle, TODAY, tuple(statuses), scope, PER_PAGE, offset
+        dashboard.krs_by_status,
+        cycle,
+        TODAY,
+        tuple(statuses),
+        scope,
+        PER_PAGE,
+        offset,
+        follows=store.SUMMARY,
     )
     kr_list(krs, key=key, file_name=f"key-results-{cycle.name}-page-{offset // PER_PAGE + 1}.csv")
 
@@ -457,7 +481,7 @@ def at_risk_section(scope: tuple[int, ...] | None, key: str) -> None:
 def comparison_frames(cycle, language: str):
     """The comparison chart's long frame and its table (through store.derived; ``language``
     keys the cache: measures, states and headers are translated)."""
-    cycles = store.cached(dashboard.cycle_comparison, cycle)
+    cycles = store.cached(dashboard.cycle_comparison, cycle, follows=store.SUMMARY)
     long = cycles.melt(
         id_vars=["cycle"],
         value_vars=["mean_progress", "mean_kr_score"],
@@ -481,7 +505,7 @@ def comparison_frames(cycle, language: str):
 
 
 def comparison_section() -> None:
-    long, table = store.derived(comparison_frames, cycle, current_language())
+    long, table = store.derived(comparison_frames, cycle, current_language(), follows=store.SUMMARY)
     percents = (_("Mean KR progress"), _("Mean KR score"), _("Mean objective score"))
     chart_with_table(
         charts.spec(cycle_comparison_chart, long),
@@ -502,10 +526,14 @@ def comparison_section() -> None:
 def progress_over_time_frames(cycle, today, scope: tuple[int, ...], now, language: str):
     """The team's weekly progress chart and its table, or None without progress yet (through
     store.derived; ``now`` is to the minute: the running week ends now)."""
-    weekly = in_scope(store.cached(dashboard.weekly_progress, cycle, today), scope)
+    weekly = in_scope(
+        store.cached(dashboard.weekly_progress, cycle, today, follows=store.SUMMARY), scope
+    )
     if weekly.empty:
         return None
-    view = store.cached(forecasting.objectives_forecast, cycle, today, None, scope)
+    view = store.cached(
+        forecasting.objectives_forecast, cycle, today, None, scope, follows=store.SUMMARY
+    )
     weeks = {w.index: w.end for w in dashboard.cycle_weeks(cycle, now)}
     team = weekly.groupby(["week", "label"], as_index=False)[["progress_sum", "krs"]].sum()
     team["progress"] = (team["progress_sum"] / team["krs"].where(team["krs"] > 0)).clip(0, 1)
@@ -537,7 +565,15 @@ def progress_over_time_frames(cycle, today, scope: tuple[int, ...], now, languag
 def progress_over_time_section(scope: tuple[int, ...]) -> None:
     # The running week ends "now": to the minute, so the shaped chart is reused for a minute.
     now = utcnow().replace(second=0, microsecond=0)
-    frames = store.derived(progress_over_time_frames, cycle, TODAY, scope, now, current_language())
+    frames = store.derived(
+        progress_over_time_frames,
+        cycle,
+        TODAY,
+        scope,
+        now,
+        current_language(),
+        follows=store.SUMMARY,
+    )
     if frames is None:
         st.caption(_("No progress to show yet."))
         return
@@ -562,10 +598,15 @@ def progress_over_time_section(scope: tuple[int, ...]) -> None:
 
 def company_view(units: pd.DataFrame) -> None:
     forecast = store.cached(
-        forecasting.objectives_forecast, cycle, TODAY, Level.COMPANY.value, None
+        forecasting.objectives_forecast,
+        cycle,
+        TODAY,
+        Level.COMPANY.value,
+        None,
+        follows=store.SUMMARY,
     )
-    status = store.cached(dashboard.status_by_team, cycle, TODAY)
-    fresh = store.cached(dashboard.freshness_by_team, cycle, TODAY)
+    status = store.cached(dashboard.status_by_team, cycle, TODAY, follows=store.SUMMARY)
+    fresh = store.cached(dashboard.freshness_by_team, cycle, TODAY, follows=store.SUMMARY)
     objectives = len(forecast.objectives)
     headline(
         _("Company progress"),
@@ -610,9 +651,15 @@ def team_view(units: pd.DataFrame) -> None:
     if team_id is None:
         return
     scope = dashboard.subtree(units, team_id)
-    forecast = store.cached(forecasting.objectives_forecast, cycle, TODAY, None, scope)
-    status = in_scope(store.cached(dashboard.status_by_team, cycle, TODAY), scope)
-    fresh = in_scope(store.cached(dashboard.freshness_by_team, cycle, TODAY), scope)
+    forecast = store.cached(
+        forecasting.objectives_forecast, cycle, TODAY, None, scope, follows=store.SUMMARY
+    )
+    status = in_scope(
+        store.cached(dashboard.status_by_team, cycle, TODAY, follows=store.SUMMARY), scope
+    )
+    fresh = in_scope(
+        store.cached(dashboard.freshness_by_team, cycle, TODAY, follows=store.SUMMARY), scope
+    )
     objectives = forecast.total_objectives
     headline(
         _("Team progress"),
@@ -630,7 +677,7 @@ def team_view(units: pd.DataFrame) -> None:
     progress_over_time_section(scope)
 
     st.subheader(_("People"))
-    total = store.cached(dashboard.member_count, scope)
+    total = store.cached(dashboard.member_count, scope, follows=store.STRUCTURE)
     if total == 0:
         st.caption(_("Nobody in this team yet."))
     else:
@@ -644,7 +691,9 @@ def team_view(units: pd.DataFrame) -> None:
             ).format(count=count(total))
         )
         offset = pager(total, PER_PAGE, "dash.members.page", "mpage")
-        people, _total = store.cached(dashboard.members, cycle, TODAY, scope, PER_PAGE, offset)
+        people, _total = store.cached(
+            dashboard.members, cycle, TODAY, scope, PER_PAGE, offset, follows=store.SUMMARY
+        )
         member_table(people, key="dash.members", file_name=f"team-members-{cycle.name}.csv")
 
     st.subheader(_("At risk and off track"))
@@ -674,7 +723,7 @@ st.caption(
         state=state_word(cycle.state),
     )
 )
-org = store.cached(dashboard.org_units)
+org = store.cached(dashboard.org_units, follows=store.STRUCTURE)
 if view_choice() == "company":
     company_view(org)
 else:

@@ -30,12 +30,15 @@ actor = user.actor
 
 
 def team_names() -> dict[int, str]:
-    return {int(t.id): t.name for t in row_tuples(store.cached(org.teams_frame))}
+    return {
+        int(t.id): t.name
+        for t in row_tuples(store.cached(org.teams_frame, follows=store.STRUCTURE))
+    }
 
 
 def others(search: str, ids: tuple[int, ...]) -> dict[int, str]:
     """People to thank: anyone active but yourself."""
-    found = store.cached(org.person_options, search, ids)
+    found = store.cached(org.person_options, search, ids, follows=store.STRUCTURE)
     return {pid: name for pid, name in found.items() if pid != user.id}
 
 
@@ -52,7 +55,9 @@ def link_choices(person_id: int | None, team_id: int | None) -> dict[tuple, str]
     choices = {NOTHING: _("— nothing in particular —")}
     if cycle is None or (person_id is None and team_id is None):
         return choices
-    options = store.cached(recognition.kudos_link_options, cycle.id, person_id, team_id)
+    options = store.cached(
+        recognition.kudos_link_options, cycle.id, person_id, team_id, follows=store.STRUCTURE
+    )
     for row in row_tuples(options):
         if pd.isna(row.kr_id):
             label = _("Objective: {title}").format(title=row.objective_title)
@@ -163,7 +168,10 @@ def wall_filters() -> tuple[int | None, int | None, bool]:
         _("Find a person"), key="kudos.wall.search", placeholder=_("Part of a name")
     )
     people = store.cached(
-        org.person_options, search, (requested_person,) if requested_person else ()
+        org.person_options,
+        search,
+        (requested_person,) if requested_person else (),
+        follows=store.STRUCTURE,
     )
     if requested_person in people:
         st.session_state["kudos.wall.person"] = requested_person
@@ -192,7 +200,7 @@ def wall() -> None:
     team_id, person_id, this_cycle = wall_filters()
     team_ids = ()
     if team_id is not None:
-        tree = store.cached(recognition.team_tree)
+        tree = store.cached(recognition.team_tree, follows=store.STRUCTURE)
         team_ids = tuple(sorted(recognition.subtrees(tree)[team_id]))
     since, until = (cycle.start_date, cycle.end_date) if this_cycle and cycle else (None, None)
     filters = (team_ids, person_id, since, until)
@@ -209,6 +217,7 @@ def wall() -> None:
         until,
         PAGE_SIZE,
         page * PAGE_SIZE,
+        follows=store.STRUCTURE,
     )
     if total == 0:
         st.info(

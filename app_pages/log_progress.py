@@ -16,7 +16,7 @@ from db import commands
 from db.frames import row_tuples
 from db.queries import okrs
 from shell import charts, store
-from shell.context import current_cycle, current_user
+from shell.context import current_cycle, current_user, key_result_views, my_views
 from shell.feedback import toast_after_rerun
 
 user = current_user()
@@ -36,7 +36,7 @@ def linked_kr() -> pd.DataFrame | None:
     requested = st.query_params.get("kr", "")
     if not requested.isdigit():
         return None
-    kr = store.cached(okrs.key_result, int(requested))
+    kr = store.cached(okrs.key_result, int(requested), follows=key_result_views(int(requested)))
     if kr.empty:
         st.warning(_("The key result in this link no longer exists."))
         return None
@@ -54,13 +54,16 @@ def linked_kr() -> pd.DataFrame | None:
 
 def choices() -> pd.DataFrame:
     """My KRs (and, for leads, my teams' KRs), most in need first, plus a linked one."""
-    frames = [store.cached(okrs.my_key_results, user.id, cycle)]
+    frames = [store.cached(okrs.my_key_results, user.id, cycle, follows=my_views(cycle))]
     if (
         user.role == Role.LEAD
         and user.led_team_ids
         and st.toggle(_("Include my teams' key results"), key="log.team_krs")
     ):
-        frames.append(store.cached(okrs.team_key_results, tuple(sorted(user.led_team_ids)), cycle))
+        led = tuple(sorted(user.led_team_ids))
+        frames.append(
+            store.cached(okrs.team_key_results, led, cycle, follows=store.teams(cycle.id, led))
+        )
     linked = linked_kr()
     if linked is not None:
         frames.insert(0, linked)
@@ -113,7 +116,7 @@ def check_in_form(kr) -> None:
     if submitted and store.write(
         commands.check_in, actor, commands.CheckInInput(kr_id, value, confidence, note)
     ):
-        after = store.cached(okrs.key_result, kr_id).iloc[0]
+        after = store.cached(okrs.key_result, kr_id, follows=key_result_views(kr_id)).iloc[0]
         toast_after_rerun(
             _("Saved. {title}: {progress} · {status}").format(
                 title=after.title,
@@ -126,7 +129,7 @@ def check_in_form(kr) -> None:
 
 
 def history(kr) -> None:
-    checkins = store.cached(okrs.check_ins, int(kr.kr_id))
+    checkins = store.cached(okrs.check_ins, int(kr.kr_id), follows=key_result_views(int(kr.kr_id)))
     st.subheader(_("History"))
     if checkins.empty:
         st.caption(_("No check-ins yet."))
@@ -178,7 +181,9 @@ def axis_title(kr) -> str:
 
 
 def okrs_cycle(cycle_id: int):
-    return cycle if cycle.id == cycle_id else store.cached(okrs.cycle_row, cycle_id)
+    if cycle.id == cycle_id:
+        return cycle
+    return store.cached(okrs.cycle_row, cycle_id, follows=store.STRUCTURE)
 
 
 def single_check_in(krs: pd.DataFrame) -> None:

@@ -11,7 +11,7 @@ from core.permissions import can_check_in
 from db.frames import row_tuples
 from db.queries import okrs
 from shell import store
-from shell.context import current_cycle, current_user
+from shell.context import current_cycle, current_user, my_views
 
 NEEDS_ATTENTION = {Status.NEEDS_UPDATE, Status.OFF_TRACK, Status.AT_RISK}
 
@@ -35,7 +35,7 @@ def check_in_link(kr) -> None:
 def page_rows(actor, cycle) -> dict:
     """The page's frames as rows (named tuples), made once per data version through
     store.derived: turning a wide frame into rows costs ~1 ms, on every run otherwise."""
-    view = store.cached(okrs.my_okrs, actor, cycle)
+    view = store.cached(okrs.my_okrs, actor, cycle, follows=my_views(cycle))
     mine = view.my_krs
     due = mine[
         (mine["objective_state"] == "active")
@@ -108,7 +108,7 @@ st.caption(
     )
 )
 
-rows = store.derived(page_rows, user.actor, cycle)
+rows = store.derived(page_rows, user.actor, cycle, follows=my_views(cycle))
 needs_update(rows)
 
 # One list at a time, drawn when its tab is chosen: the page costs what it shows.

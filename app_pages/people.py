@@ -59,7 +59,9 @@ def choose_person() -> int:
     chosen = person_picker(
         _("Person"),
         "people.person",
-        lambda search, ids: store.cached(people.person_options, actor, search, ids),
+        lambda search, ids: store.cached(
+            people.person_options, actor, search, ids, follows=store.STRUCTURE
+        ),
         current_id=(requested if linked else st.session_state.get("people.person"))
         or requested
         or user.id,
@@ -72,7 +74,7 @@ def choose_person() -> int:
 def refused(person_id: int) -> str | None:
     """Why the viewer may not see this person, or None."""
     try:
-        store.cached(people.person, actor, person_id)
+        store.cached(people.person, actor, person_id, follows=store.STRUCTURE)
     except DomainError as refusal:
         return str(refusal)
     return None
@@ -80,7 +82,7 @@ def refused(person_id: int) -> str | None:
 
 def load_person(person_id: int) -> people.Person | None:
     try:
-        return store.cached(people.person, actor, person_id)
+        return store.cached(people.person, actor, person_id, follows=store.STRUCTURE)
     except DomainError as refusal:
         st.warning(str(refusal), icon=":material/visibility_off:")
         st.page_link(
@@ -254,7 +256,9 @@ def confidence_history(person: people.Person) -> None:
     st.markdown(
         "#### " + _("Confidence history · {cycle}").format(cycle=escape_markdown(cycle.name))
     )
-    history = store.cached(people.confidence_history, actor, person.id, cycle.id)
+    history = store.cached(
+        people.confidence_history, actor, person.id, cycle.id, follows=store.SUMMARY
+    )
     chart_and_table(
         charts.spec(confidence_history_chart, history) if len(history) else None,
         history[["at", "kr", "confidence", "value", "note"]],
@@ -281,7 +285,7 @@ def my_score_proposals() -> None:
     """On your own page: propose a score (with a reason) for your KRs; your lead confirms."""
     if cycle.state == CycleState.PLANNING:
         return
-    krs = store.cached(review.own_scores, actor, cycle)
+    krs = store.cached(review.own_scores, actor, cycle, follows=store.SUMMARY)
     if krs.empty:
         return
     st.markdown("#### " + _("Your scores · {cycle}").format(cycle=escape_markdown(cycle.name)))
@@ -345,7 +349,7 @@ if shown is None:
     st.stop()
 st.query_params["person"] = str(shown.id)
 header(shown)
-performance = store.cached(people.performance, actor, shown.id)
+performance = store.cached(people.performance, actor, shown.id, follows=store.SUMMARY)
 at_a_glance(performance)
 scores_by_cycle(performance, shown)
 objectives_by_cycle(performance, shown)

@@ -90,7 +90,7 @@ def saved(message: str) -> None:
 
 
 def summary() -> None:
-    facts = store.cached(review.review_summary, cycle.id)
+    facts = store.cached(review.review_summary, cycle.id, follows=store.SUMMARY)
     scored, krs_done, mean, proposals = st.columns(4)
     scored.metric(
         _("Objectives scored (of {total})").format(total=format_decimal(facts.objectives, 0)),
@@ -188,7 +188,7 @@ def closing_counts(done) -> dict[str, str]:
 
 def finish_box() -> None:
     """A cycle closed from Admin → Cycles has no default scores yet: fill them in here."""
-    facts = store.cached(review.review_summary, cycle.id)
+    facts = store.cached(review.review_summary, cycle.id, follows=store.SUMMARY)
     if facts.krs_scored >= facts.krs and not facts.active:
         return
     unscored = facts.krs - facts.krs_scored
@@ -231,7 +231,7 @@ def reopen_box() -> None:
 def grade_section() -> None:
     if cycle.state == CycleState.PLANNING:
         return
-    teams = store.cached(review.gradable_teams, actor)
+    teams = store.cached(review.gradable_teams, actor, follows=store.STRUCTURE)
     if not teams:
         st.info(_("You don't lead a team, so there is nothing for you to grade."))
         return
@@ -239,7 +239,14 @@ def grade_section() -> None:
     team_id = team_choice(teams)
     only_open = st.toggle(_("Only objectives with scores still to confirm"), key="review.open")
     view = store.cached(
-        review.grading_view, actor, cycle, team_id, only_open, OBJECTIVES_PER_PAGE, page_offset()
+        review.grading_view,
+        actor,
+        cycle,
+        team_id,
+        only_open,
+        OBJECTIVES_PER_PAGE,
+        page_offset(),
+        follows=store.SUMMARY,
     )
     if view.objectives.empty and view.total:  # the page ran past the end (fewer now)
         st.session_state[page_key()] = max(1, math.ceil(view.total / OBJECTIVES_PER_PAGE))
@@ -316,7 +323,7 @@ def pager(total: int) -> None:
 
 
 def proposals_box() -> None:
-    waiting, total = store.cached(review.pending_proposals, actor, cycle.id)
+    waiting, total = store.cached(review.pending_proposals, actor, cycle.id, follows=store.SUMMARY)
     if not total:
         return
     with st.expander(
@@ -451,7 +458,7 @@ def grade_form(kr) -> None:
 
 
 def review_section() -> None:
-    facts = store.cached(review.review_summary, cycle.id)
+    facts = store.cached(review.review_summary, cycle.id, follows=store.SUMMARY)
     if not facts.scored:
         st.info(
             _(
@@ -459,7 +466,11 @@ def review_section() -> None:
                 "cycle closes, every key result nobody graded gets its default score."
             ).format(name=shown_name)
         )
-        closed = [c for c in store.cached(queries.cycles) if c.state == CycleState.CLOSED]
+        closed = [
+            c
+            for c in store.cached(queries.cycles, follows=store.STRUCTURE)
+            if c.state == CycleState.CLOSED
+        ]
         if closed:
             st.page_link(
                 "app_pages/review.py",
@@ -471,7 +482,7 @@ def review_section() -> None:
             )
         return
     st.subheader(_("Score distribution"))
-    zones = store.cached(review.zone_counts, cycle.id)
+    zones = store.cached(review.zone_counts, cycle.id, follows=store.SUMMARY)
     zones = zones.assign(label=[zone_label(code) for code in zones["zone"]])  # after the cache
     chart_and_table(
         charts.spec(zone_distribution_chart, zones),
@@ -498,11 +509,15 @@ def teams_by_score() -> None:
     search = search_col.text_input(_("Find a team"), key="review.team_search")
     page_state = f"review.team_page.{order}.{search}"
     offset = (st.session_state.get(page_state, 1) - 1) * TEAMS_PER_PAGE
-    teams, total = store.cached(review.team_scores, cycle.id, order, search, TEAMS_PER_PAGE, offset)
+    teams, total = store.cached(
+        review.team_scores, cycle.id, order, search, TEAMS_PER_PAGE, offset, follows=store.SUMMARY
+    )
     if teams.empty and total:
         st.session_state[page_state] = max(1, math.ceil(total / TEAMS_PER_PAGE))
         st.rerun()
-    everything, _all = store.cached(review.team_scores, cycle.id, order, search, 10_000, 0)
+    everything, _all = store.cached(
+        review.team_scores, cycle.id, order, search, 10_000, 0, follows=store.SUMMARY
+    )
     teams, everything = with_no_team_named(teams), with_no_team_named(everything)
     chart_and_table(
         charts.spec(team_zone_chart, teams[teams["scored"] > 0])
@@ -544,7 +559,7 @@ def zone_count_columns() -> dict[str, str]:
 
 
 def compare_section() -> None:
-    comparison = store.cached(review.cycle_comparison)
+    comparison = store.cached(review.cycle_comparison, follows=store.SUMMARY)
     if comparison.empty:
         st.info(_("No cycle has scores yet: cycles are compared once they are graded or closed."))
         return

@@ -31,7 +31,7 @@ from core.permissions import can_edit_objective
 from db import commands, queries
 from db.queries import okrs
 from shell import store
-from shell.context import current_cycle, current_user
+from shell.context import current_cycle, current_user, my_views
 from shell.feedback import toast_after_rerun
 
 user = current_user()
@@ -68,14 +68,14 @@ def allowed_levels() -> list[str]:
 
 
 def team_choices() -> dict[int, str]:
-    teams = store.cached(queries.teams_frame)
+    teams = store.cached(queries.teams_frame, follows=store.STRUCTURE)
     if user.role not in (Role.ADMIN, Role.EXECUTIVE):
         teams = teams[teams["id"].isin(user.led_team_ids)]
     return dict(zip(teams["id"], teams["name"], strict=True))
 
 
 def people_options(search: str, ids: tuple[int, ...]) -> dict[int, str]:
-    return store.cached(queries.person_options, search, ids)
+    return store.cached(queries.person_options, search, ids, follows=store.STRUCTURE)
 
 
 # --- dialogs stay open across reruns until saved or dismissed ----------------------------
@@ -106,12 +106,14 @@ def parent_picker(prefix: str, level: str, current_id: int | None, exclude_id: i
         key=f"{prefix}.parent_search",
         placeholder=_("Search by title or team"),
     )
-    options = store.cached(okrs.parent_candidates, actor, cycle.id, level, search, exclude_id)
+    options = store.cached(
+        okrs.parent_candidates, actor, cycle.id, level, search, exclude_id, follows=store.STRUCTURE
+    )
     if current_id and current_id not in options:
         options = {
-            current_id: store.cached(okrs.objective_titles, (current_id,)).get(
-                current_id, _("current parent")
-            ),
+            current_id: store.cached(
+                okrs.objective_titles, (current_id,), follows=store.STRUCTURE
+            ).get(current_id, _("current parent")),
             **options,
         }
     return id_select(
@@ -210,7 +212,9 @@ def objective_form(obj: dict | None) -> None:
         prefix, level, obj["parent_id"] if obj else None, obj["objective_id"] if obj else None
     )
     # The objective's owner first; their name is looked up when they are not in the team.
-    owners = {owner_id: None} | (store.cached(okrs.team_members, team_id) if team_id else {})
+    owners = {owner_id: None} | (
+        store.cached(okrs.team_members, team_id, follows=store.STRUCTURE) if team_id else {}
+    )
     if owners[owner_id] is None:
         owners[owner_id] = people_options("", (owner_id,)).get(owner_id, _("owner"))
     with st.form(f"{prefix}.form"):
@@ -390,7 +394,7 @@ def state_actions(obj: dict) -> None:
 def copy_control(obj: dict, column) -> None:
     others = {
         c.id: c.name
-        for c in store.cached(queries.cycles)
+        for c in store.cached(queries.cycles, follows=store.STRUCTURE)
         if c.id != cycle.id and c.state != "closed"
     }
     if not others:
@@ -492,8 +496,17 @@ show_archived = archived_col.toggle(_("Show archived"), key="goals.archived")
 
 page_key = f"goals.page.{team_filter}.{show_archived}"
 offset = (st.session_state.get(page_key, 1) - 1) * PER_PAGE
+# A member edits only their own objectives; leads and executives whole teams' (the summaries).
+editable_follows = my_views(cycle) if user.role == Role.MEMBER else store.SUMMARY
 objectives, key_results, total = store.cached(
-    okrs.editable_objectives_page, actor, cycle, team_filter, show_archived, PER_PAGE, offset
+    okrs.editable_objectives_page,
+    actor,
+    cycle,
+    team_filter,
+    show_archived,
+    PER_PAGE,
+    offset,
+    follows=editable_follows,
 )
 if objectives.empty and total:  # the page ran past the end (fewer objectives now)
     st.session_state[page_key] = max(1, -(-total // PER_PAGE))

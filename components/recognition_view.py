@@ -23,6 +23,8 @@ from db.frames import row_tuples
 from db.queries import recognition
 from db.queries.org import CycleRow
 from shell import store
+from shell.context import my_views, signed_in_id
+from shell.versions import Follows
 
 BADGES = {badge.key: badge for badge in ALL_BADGES}
 BADGE_COLORS = {
@@ -134,13 +136,22 @@ def kudos_list(
 # --- one person ----------------------------------------------------------------------------
 
 
+def person_follows(person_id: int, cycle: CycleRow) -> Follows:
+    """One's own badges follow one's own views at once; other people's, the summaries."""
+    return my_views(cycle) if int(person_id) == signed_in_id() else store.SUMMARY
+
+
 def person_badges(person_id: int, cycle: CycleRow | None) -> None:
     """A person's check-in streak and badges in the cycle, with the kudos counts."""
     if cycle is None:
         st.caption(_("Badges and streaks appear once there is a cycle."))
         return
     facts = store.cached(
-        recognition.person_recognition, int(person_id), cycle, recognition.as_of(cycle)
+        recognition.person_recognition,
+        int(person_id),
+        cycle,
+        recognition.as_of(cycle),
+        follows=person_follows(person_id, cycle),
     )
     flame = ":material/local_fire_department:" if facts.streak else ":material/schedule:"
     st.markdown(f"{flame} **{streak_text(facts.streak)}**")
@@ -169,7 +180,9 @@ def person_badges(person_id: int, cycle: CycleRow | None) -> None:
 
 def person_kudos(person_id: int, limit: int = 5) -> None:
     """The latest kudos a person received (any cycle), newest first."""
-    frame, total = store.cached(recognition.kudos_page, int(person_id), True, (), None, None, limit)
+    frame, total = store.cached(
+        recognition.kudos_page, int(person_id), True, (), None, None, limit, follows=store.STRUCTURE
+    )
     kudos_list(frame, _("No kudos received yet."))
     if total > len(frame):
         st.caption(

@@ -34,7 +34,11 @@ def record(
     entity_id: int | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    progress_of: tuple[int, int | None] | None = None,
 ) -> None:
+    """``progress_of``: (cycle id, team id) for a check-in, which changes the progress of one
+    team's objective only; any other write is a change of the organisation's structure."""
+    cycle_id, team_id = progress_of or (None, None)
     session.add(
         AuditLog(
             actor_id=actor_id,
@@ -43,5 +47,7 @@ def record(
             entity_id=entity_id,
             before=before,
             after=after,
+            cycle_id=cycle_id,
+            team_id=team_id,
         )
     )

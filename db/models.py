@@ -195,8 +195,15 @@ class AuditLog(Base):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # Set on check-ins only: whose progress changed (team None: a company objective). The
+    # app's caches follow check-ins per team and everything else as one "structure" change.
+    cycle_id: Mapped[int | None] = mapped_column(Integer)
+    team_id: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+        Index("ix_audit_log_cycle_id", "cycle_id", "id"),  # the newest write not a check-in
+    )
 
 
 class Setting(Base):

@@ -53,6 +53,18 @@ class Memo:
         flight.succeed(value)
         return value
 
+    def peek(self, key: str | None) -> tuple[bool, Any]:
+        """Whether ``key`` has a result, and the result; never computes."""
+        with self._lock:
+            if key not in self._items:
+                return False, None
+            self._items.move_to_end(key)
+            return True, self._items[key]
+
+    def discard(self, key: str | None) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

@@ -1,15 +1,17 @@
 """Streamlit's side of the database: one engine per process, cached reads, guarded writes.
 
-Cached reads are keyed by the *data version*: the newest audit-log id. Every write leaves an
-audit row, so a write through any server (several may share one PostgreSQL database) makes
-the caches miss once that server sees the new version — no cache needs clearing by hand.
+Cached reads are keyed by *versions of the data* (shell/versions): audit ids, since every
+write leaves an audit row, so a write through any server (several may share one PostgreSQL
+database) makes the caches miss once that server sees it — no cache needs clearing by hand.
+A read names what it follows: the structure (no check-in changes it), the check-ins into
+some teams (a person's own views), the organisation-wide summaries (every check-in, but
+brought up to date at most every ``OKR_SUMMARY_REFRESH_S`` seconds, default 60), or, by
+default, every write. So a check-in leaves valid every view that does not show its team.
 
-A server's sessions move to a new version at most every ``OKR_REFRESH_S`` seconds (default
-15; 0: on every run). Every write invalidates every cached read, so each check-in anywhere
-makes every session's next pages first visits; the period bounds how often that happens
-during a stream of writes (it does not make a write cheap: see the README, "While people
-check in"). A session that writes sees its own write at once (its runs use the version it
-wrote), and who is signed in, with which role, follows every write (``cached_exact``).
+A server's sessions move to new versions at most every ``OKR_REFRESH_S`` seconds (default
+15; 0: on every run): that bounds recomputation during a stream of writes. A session that
+writes sees its own write at once, everywhere (its runs use the database's versions), and
+who is signed in, with which role, follows every change at once (``cached_exact``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import pickle
 import pkgutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,14 +43,21 @@ from core.i18n import _, current_language
 from db.engine import database_url, make_engine, make_sessionmaker, transaction
 from db.migrate import upgrade_head
 from db.queries import data_version
+from db.queries.accounts import writes_after
 from shell import charts
 from shell.memo import Memo
+from shell.refresher import Refresher
+from shell.versions import EVERYTHING, STRUCTURE, Follows, Tracker, Versions
+from shell.versions import SUMMARY as SUMMARY  # what a read follows, named for the pages
+from shell.versions import teams as teams
 
 log = logging.getLogger("okr")
 _VERSION_KEY = "store.data_version"
 _OWN_VERSION_KEY = "store.own_data_version"  # the version this session's last write made
 _EXACT_VERSION_KEY = "store.exact_data_version"  # the database's, read at this run's start
+_OWN_RUN_KEY = "store.own_run"  # this run uses the database's versions: the session wrote
 DEFAULT_REFRESH_S = 15.0
+DEFAULT_SUMMARY_REFRESH_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -132,81 +143,196 @@ def read(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def begin_run() -> None:
-    """Read the data version (0.07 ms) and choose the one this run's cached reads use: the
-    server's shared view, which follows the database at most every ``OKR_REFRESH_S`` seconds,
-    or the version of this session's own last write if newer."""
+    """Choose the versions this run's cached reads are keyed by (one indexed read of the
+    newest audit id, 0.07 ms; the new audit rows only when it moved): the server's shared
+    view, which follows the database at most every ``OKR_REFRESH_S`` seconds, or the
+    database's own if this session wrote since."""
     settle_heap()
-    exact = current_data_version()
+    exact = current_versions()
     st.session_state[_EXACT_VERSION_KEY] = exact
-    own = st.session_state.get(_OWN_VERSION_KEY, 0)
-    st.session_state[_VERSION_KEY] = max(_shared_version(exact), own)
+    shared = _shared_view(exact)
+    own = st.session_state.get(_OWN_VERSION_KEY, 0) > shared.newest
+    st.session_state[_VERSION_KEY] = exact if own else shared
+    st.session_state[_OWN_RUN_KEY] = own
 
 
 def see_own_write() -> None:
     """After this session writes (or is refused, perhaps for a stale view): its runs use the
-    database's version from now on, whatever the shared view says. Not the shared view
-    itself: every session would then miss its caches at every write made through a server."""
-    version = current_data_version()
-    st.session_state[_OWN_VERSION_KEY] = version
-    st.session_state[_EXACT_VERSION_KEY] = version
-    st.session_state[_VERSION_KEY] = version
+    database's versions from now on, whatever the shared view says, summaries included. Not
+    the shared view itself: every session would then miss its caches at every write made
+    through a server."""
+    exact = current_versions()
+    st.session_state[_OWN_VERSION_KEY] = exact.newest
+    st.session_state[_EXACT_VERSION_KEY] = exact
+    st.session_state[_VERSION_KEY] = exact
+    st.session_state[_OWN_RUN_KEY] = True
 
 
-# Per database: the version the sessions of this server share, and when it last moved.
-_shared: dict[str, tuple[int, float]] = {}
+# Per database: the versions the sessions of this server share, and when they last moved.
+_shared: dict[str, tuple[Versions, float]] = {}
 
 
-def _shared_version(exact: int) -> int:
-    """Moves to the database's version when it is new and the last move is at least
-    ``OKR_REFRESH_S`` old: a lone write shows at once, a stream of them once per period."""
+def _shared_view(latest: Versions) -> Versions:
+    """Moves to ``latest`` when it is new and the last move is at least ``OKR_REFRESH_S``
+    old: a lone write shows at once, a stream of them once per period."""
     url = database_url()
-    shared = _shared.get(url)
+    view = _shared.get(url)
     now = time.monotonic()
-    if shared is None or (shared[0] != exact and now - shared[1] >= refresh_seconds()):
-        shared = (exact, now)
-        _shared[url] = shared
-    return shared[0]
+    if view is None or (view[0].newest != latest.newest and now - view[1] >= refresh_seconds()):
+        view = (latest, now)
+        _shared[url] = view
+    return view[0]
+
+
+# Per summary read (its name, arguments, database and language): the audit id it is brought
+# up to, and when. Each moves on its own, so they are not all read again at the same moment.
+_summary_moves: OrderedDict[str, tuple[int, float]] = OrderedDict()
+_summary_lock = threading.Lock()
+_SUMMARY_MOVES_KEPT = 4000
+
+
+def _summary_as_of(call: str, latest: int) -> int:
+    """The audit id a summary read is keyed by: ``latest`` when the read was last brought up
+    to date at least its period ago (between half of ``OKR_SUMMARY_REFRESH_S`` and all of
+    it, the same for a read every time, different from read to read), else the one before.
+    Spread so, the summaries' reading again is spread over the period instead of falling on
+    every session's next run at once (a few seconds of CPU at 5,000 people)."""
+    period = summary_refresh_seconds() * (0.5 + int(call[:8], 16) / 2**33)
+    now = time.monotonic()
+    with _summary_lock:
+        moved = _summary_moves.get(call)
+        if moved is None or (moved[0] != latest and now - moved[1] >= period):
+            moved = (latest, now)
+            _summary_moves[call] = moved
+        _summary_moves.move_to_end(call)
+        if len(_summary_moves) > _SUMMARY_MOVES_KEPT:
+            _summary_moves.popitem(last=False)
+        return moved[0]
 
 
 def refresh_seconds() -> float:
     """``OKR_REFRESH_S``: how long other people's writes may take to show (default 15 s)."""
+    return _seconds("OKR_REFRESH_S", DEFAULT_REFRESH_S)
+
+
+def summary_refresh_seconds() -> float:
+    """``OKR_SUMMARY_REFRESH_S``: how long other people's check-ins may take to reach the
+    organisation-wide figures (default 60 s)."""
+    return _seconds("OKR_SUMMARY_REFRESH_S", DEFAULT_SUMMARY_REFRESH_S)
+
+
+def _seconds(variable: str, default: float) -> float:
     try:
-        return max(0.0, float(os.environ.get("OKR_REFRESH_S", DEFAULT_REFRESH_S)))
+        return max(0.0, float(os.environ.get(variable, default)))
     except ValueError:
-        return DEFAULT_REFRESH_S
+        return default
 
 
-def current_data_version() -> int:
-    """The data version, read on a plain connection: no ORM session for one number on every
-    run (0.07 instead of 0.2 ms, and less time holding the interpreter lock)."""
+_trackers: dict[str, Tracker] = {}
+
+
+def current_versions() -> Versions:
+    """The database's versions now, read on a plain connection: no ORM session for one
+    number on every run (0.07 instead of 0.2 ms, and less time holding the interpreter lock)."""
+    url = database_url()
+    tracker = _trackers.get(url) or _trackers.setdefault(url, Tracker())
     with database().engine.connect() as connection:
-        return data_version(connection)
+        return tracker.current(
+            data_version(connection),
+            lambda audit_id, limit: writes_after(connection, audit_id, limit),
+        )
 
 
-def cached(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a read through the cache; arguments must be hashable (ids, dates, strings). The
-    language is part of the key: a read may return translated text."""
-    return _through_cache(_VERSION_KEY, query, args, kwargs)
+def cached(
+    query: Callable[..., Any], *args: Any, follows: Follows = EVERYTHING, **kwargs: Any
+) -> Any:
+    """Run a read through the cache; arguments must be hashable (ids, dates, strings). It is
+    read again when what it ``follows`` changed (see shell/versions); by default any write.
+    The language is part of the key: a read may return translated text."""
+    return _through_cache(_VERSION_KEY, follows, query, args, kwargs)
 
 
 def cached_exact(query: Callable[..., Any], *args: Any) -> Any:
-    """``cached``, keyed by the database's data version of this run rather than the shared
-    view: for what must follow every write at once, such as who is signed in with which
-    role (it misses after each write anywhere, and only then reads)."""
-    return _through_cache(_EXACT_VERSION_KEY, query, args, {})
+    """``cached`` for a read of the structure, keyed by the database's versions of this run
+    rather than the shared view: for what must follow every change at once, such as who is
+    signed in with which role."""
+    return _through_cache(_EXACT_VERSION_KEY, STRUCTURE, query, args, {})
 
 
-def _through_cache(version_key: str, query: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+def _through_cache(
+    version_key: str, follows: Follows, query: Callable[..., Any], args: tuple, kwargs: dict
+) -> Any:
     name = f"{query.__module__}.{query.__qualname__}"
-    key = _run_key(name, args, tuple(sorted(kwargs.items())), version_key=version_key)
-    return detached(_reads.get(key, lambda: kept(read(query, *args, **kwargs))))
+    parts = (args, tuple(sorted(kwargs.items())))
+    return _remembered(
+        _reads, name, follows, parts, version_key, lambda: read(query, *args, **kwargs)
+    )
 
 
-def _run_key(name: str, *parts: Any, version_key: str = _VERSION_KEY) -> str:
-    """The key of a call in this run: its name and arguments, the database, the data version
-    and the language."""
-    version = st.session_state.get(version_key)
-    return _key(name, database_url(), version, current_language(), *parts)
+def _remembered(
+    memo: Memo,
+    name: str,
+    follows: Follows,
+    parts: tuple,
+    version_key: str,
+    compute: Callable[[], Any],
+) -> Any:
+    """The result of a call in this run, from ``memo`` or computed (and kept). The call is
+    its name and arguments, the database and the language; its key adds the versions of
+    what it follows."""
+    call = _key(name, database_url(), current_language(), *parts)
+    versions = _run_value(version_key)
+    if versions is None:  # outside a run of the app (a component drawn alone)
+        return detached(memo.get(call, lambda: kept(compute())))
+    if follows != SUMMARY or _run_value(_OWN_RUN_KEY, False):
+        key = _key(call, follows.key(versions, versions.newest))
+        return detached(memo.get(key, lambda: kept(compute())))
+    key = _key(call, follows.key(versions, _summary_as_of(call, versions.newest)))
+    found, value = memo.peek(key)
+    if found:
+        return detached(value)
+
+    def fresh() -> Any:
+        return memo.get(key, lambda: _latest_summary(memo, call, key, compute))
+
+    had, earlier = memo.peek(_latest.get(call))
+    if had and _background.get() is None and summary_refresh_seconds() > 0:
+        # Show the summary as it was; the refresher reads it again (see shell/refresher).
+        state = {k: st.session_state.get(k) for k in (version_key, _OWN_RUN_KEY)}
+        _refresher.submit(key, lambda: _in_background(state, fresh))
+        return detached(earlier)
+    return detached(fresh())
+
+
+_latest: dict[str, str] = {}  # per summary call: the key of its newest result
+_refresher = Refresher()
+# In the refresher's thread: the run state of the run that asked (it has no session).
+_background: ContextVar[dict[str, Any] | None] = ContextVar("okr_background", default=None)
+
+
+def _run_value(name: str, default: Any = None) -> Any:
+    state = _background.get()
+    return (st.session_state if state is None else state).get(name, default)
+
+
+def _in_background(state: dict[str, Any], work: Callable[[], Any]) -> Any:
+    token = _background.set(state)
+    try:
+        return work()
+    finally:
+        _background.reset(token)
+
+
+def _latest_summary(memo: Memo, call: str, key: str, compute: Callable[[], Any]) -> Any:
+    """A summary computed afresh; the one it replaces is dropped (no run asks for it now)."""
+    value = kept(compute())
+    replaced = _latest.pop(call, None)  # re-inserted last: the oldest calls are dropped first
+    _latest[call] = key
+    if replaced != key:
+        memo.discard(replaced)
+    if len(_latest) > _SUMMARY_MOVES_KEPT:
+        _latest.pop(next(iter(_latest)), None)
+    return value
 
 
 def _key(*parts: Any) -> str:
@@ -224,16 +350,16 @@ _reads = Memo(2000)
 _derived_results = Memo(500)
 
 
-def derived(compute: Callable[..., Any], *args: Any) -> Any:
+def derived(compute: Callable[..., Any], *args: Any, follows: Follows = EVERYTHING) -> Any:
     """Run a pure function of cached reads through the cache, keyed by its arguments and the
-    data version: for work over many rows (ranking a whole board, say) whose result a page
-    shows only in part. ``compute`` may call ``cached``; arguments must be hashable. The
-    language is part of the key, as in ``cached``."""
+    versions of what it ``follows`` (what the reads it makes follow): for work over many
+    rows (ranking a whole board, say) whose result a page shows only in part. ``compute``
+    may call ``cached``; arguments must be hashable. The language is part of the key, as in
+    ``cached``."""
     # Page scripts all run as "__main__": the file tells two pages' functions apart.
     where = getattr(getattr(compute, "__code__", None), "co_filename", "")
     name = f"{compute.__module__}.{compute.__qualname__}@{where}"
-    key = _run_key(name, args)
-    return detached(_derived_results.get(key, lambda: kept(compute(*args))))
+    return _remembered(_derived_results, name, follows, args, _VERSION_KEY, lambda: compute(*args))
 
 
 def kept(value: Any) -> Any:
@@ -327,9 +453,12 @@ def _holds_mutable(value: Any) -> bool:
 
 
 def clear_caches() -> None:
-    """Forget every cached read, derived result and chart, and the shared data version
-    (tests, cold benchmarks)."""
+    """Forget every cached read, derived result and chart, and the versions known (tests,
+    cold benchmarks)."""
     _shared.clear()
+    _summary_moves.clear()
+    _latest.clear()
+    _trackers.clear()
     _reads.clear()
     _derived_results.clear()
     charts.clear()

@@ -21,8 +21,10 @@ from db.migrate import upgrade_head
 os.environ.setdefault("OKR_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
 os.environ.setdefault("OKR_BCRYPT_ROUNDS", "4")
 # Tests act as several people in one process and check what each sees right after another's
-# write; the product's bounded refresh (shell.store, default 15 s) has tests of its own.
+# write; the product's bounded refreshes (shell.store, default 15 s, and 60 s for the
+# organisation-wide summaries) have tests of their own.
 os.environ.setdefault("OKR_REFRESH_S", "0")
+os.environ.setdefault("OKR_SUMMARY_REFRESH_S", "0")
 POSTGRES_URL = os.environ.get("OKR_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("OKR_REQUIRE_POSTGRES") == "1"
 

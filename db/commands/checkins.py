@@ -56,6 +56,7 @@ def check_in(session: Session, actor: Actor, data: CheckInInput) -> int:
         kr.id,
         None,
         {"check_in": entry.id, "value": entry.value, "confidence": entry.confidence},
+        progress_of=(objective.cycle_id, objective.team_id),
     )
     return entry.id
 

@@ -45,6 +45,25 @@ def data_version(session: Session | Connection) -> int:
     return session.scalar(select(func.max(AuditLog.id))) or 0
 
 
+def structure_version(session: Session | Connection) -> int:
+    """The newest audit id of a write that is not a check-in."""
+    return session.scalar(select(func.max(AuditLog.id)).where(AuditLog.cycle_id.is_(None))) or 0
+
+
+def writes_after(
+    session: Session | Connection, audit_id: int, limit: int
+) -> list[tuple[int, int | None, int | None]]:
+    """(audit id, cycle id, team id) of the writes after ``audit_id``, oldest first, at most
+    ``limit``: a cycle id marks a check-in into that cycle and team (see db/audit.record)."""
+    rows = session.execute(
+        select(AuditLog.id, AuditLog.cycle_id, AuditLog.team_id)
+        .where(AuditLog.id > audit_id)
+        .order_by(AuditLog.id)
+        .limit(limit)
+    )
+    return [tuple(row) for row in rows]
+
+
 def has_users(session: Session) -> bool:
     return session.scalar(select(User.id).limit(1)) is not None
 

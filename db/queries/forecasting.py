@@ -33,7 +33,7 @@ from core.status import expected_fraction
 from db.frames import row_tuples
 from db.models import CheckIn, Cycle, KeyResult, Objective, Team, User, utcnow
 from db.queries import okrs
-from db.queries.accounts import data_version
+from db.queries.accounts import structure_version
 from db.queries.org import CycleRow, status_settings
 
 PUBLISHED = (ObjectiveState.ACTIVE.value, ObjectiveState.CLOSED.value)
@@ -286,25 +286,20 @@ _OUTCOMES_LOCK = threading.Lock()
 
 
 def _remembered_outcomes(session: Session, exclude_cycle_id: int) -> tuple[Outcome, ...]:
-    """calibration_outcomes, remembered per database and cycle while nothing changes: the
-    data version (the newest audit id, which every write through the app changes), the
-    closed cycles and the newest key result and check-in (rows written without the app).
-    It reads closed cycles only and is the same for every team's forecast, so the
-    dashboards of many teams share one read (~0.5 s at 5,000 people) instead of one each.
-    Outcomes are frozen, so sharing them is safe."""
+    """calibration_outcomes, remembered per database and cycle while the structure does not
+    change: the newest write that is not a check-in (check-ins into closed cycles, the only
+    ones it reads, are refused; closing or reopening a cycle is such a write), the closed
+    cycles, and the newest key result (rows written without the app). It is the same for
+    every team's forecast, so the dashboards of many teams share one read (~0.5 s at 5,000
+    people) instead of one each, and a check-in does not make it read again. Outcomes are
+    frozen, so sharing them is safe."""
     closed = tuple(session.scalars(select(Cycle.id).where(Cycle.state == "closed")))
-    newest = session.execute(
-        select(
-            select(func.max(KeyResult.id)).scalar_subquery(),
-            select(func.max(CheckIn.id)).scalar_subquery(),
-        )
-    ).one()
     key = (
         str(session.get_bind().url),
         exclude_cycle_id,
-        data_version(session),
+        structure_version(session),
         closed,
-        tuple(newest),
+        session.scalar(select(func.max(KeyResult.id))),
     )
     with _OUTCOMES_LOCK:
         if key in _OUTCOMES:

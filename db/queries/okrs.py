@@ -390,6 +390,42 @@ def ancestors(session: Session, objective_ids: Iterable[int]) -> list[int]:
     return found
 
 
+def teams_in_view(session: Session, actor: Actor, cycle_id: int) -> frozenset[int | None]:
+    """The teams whose objectives the person's own views read in the cycle (None: company
+    objectives): their objectives, the objectives holding their KRs, those theirs align to,
+    and their team's. A check-in elsewhere changes none of those views, so their caches
+    follow check-ins into these teams only (see shell/store)."""
+    owned = set(
+        session.scalars(
+            select(Objective.id).where(
+                Objective.cycle_id == cycle_id, Objective.owner_id == actor.id
+            )
+        )
+    )
+    holding_mine = set(
+        session.scalars(
+            select(KeyResult.objective_id)
+            .join(Objective, Objective.id == KeyResult.objective_id)
+            .where(Objective.cycle_id == cycle_id, KeyResult.owner_id == actor.id)
+        )
+    )
+    shown = owned | holding_mine | set(ancestors(session, owned))
+    teams = set(
+        session.scalars(select(Objective.team_id).where(Objective.id.in_(_ids(shown))).distinct())
+    )
+    return frozenset(teams | {actor.team_id}) if actor.team_id is not None else frozenset(teams)
+
+
+def key_result_team(session: Session, kr_id: int) -> tuple[int, int | None] | None:
+    """(cycle id, team id) of a KR's objective: whose check-ins change what is shown of it."""
+    row = session.execute(
+        select(Objective.cycle_id, Objective.team_id)
+        .join(KeyResult, KeyResult.objective_id == Objective.id)
+        .where(KeyResult.id == kr_id)
+    ).first()
+    return (row.cycle_id, row.team_id) if row else None
+
+
 def parent_candidates(
     session: Session,
     actor: Actor,

@@ -103,7 +103,8 @@ def start_server(database_url: str, workdir: Path) -> Server:
         "OKR_BCRYPT_ROUNDS": "4",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
-    env.pop("OKR_REFRESH_S", None)  # servers as shipped (the unit and app tests set 0)
+    for variable in ("OKR_REFRESH_S", "OKR_SUMMARY_REFRESH_S"):
+        env.pop(variable, None)  # servers as shipped (the unit and app tests set 0)
     log = workdir / f"streamlit-{port}.log"
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",

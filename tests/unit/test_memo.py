@@ -97,3 +97,13 @@ def test_when_the_leader_fails_the_waiting_runs_compute_it_themselves():
         thread.join(timeout=10)
     assert len(errors) == 1 and results == ["back"]
     assert memo.get("a", lambda: "again") == "back"
+
+
+def test_peek_never_computes_and_discard_forgets_one_result():
+    memo = Memo(10)
+    assert memo.peek("a") == (False, None)
+    memo.get("a", lambda: ["kept"])
+    memo.get("b", lambda: ["other"])
+    assert memo.peek("a") == (True, ["kept"])
+    memo.discard("a")
+    assert memo.peek("a") == (False, None) and memo.peek("b") == (True, ["other"])
