@@ -29,7 +29,7 @@ than 20 such past KRs there is no range: too little history to say anything hone
 """
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Literal
@@ -243,15 +243,34 @@ def calibrate(
     progress (clamped to 0..1 here). None when history has fewer than ``min_samples`` KRs
     observed within ``window`` of ``elapsed`` — no range rather than a made-up one.
     """
-    base = clamp(forecast)
-    if base is None:
-        return None
-    residuals = _residuals(outcomes, elapsed, window)
-    if len(residuals) < max(min_samples, 1):
-        return None
-    adjusted = [base + r for r in residuals]
-    low, mid, high = (clamp(percentile(adjusted, q)) for q in (10, 50, 90))
-    return ForecastRange(low, mid, high, samples=len(residuals))
+    return calibration(outcomes, elapsed, window, min_samples)(forecast)
+
+
+def calibration(
+    outcomes: Iterable[Outcome], elapsed: float, window: float = 0.15, min_samples: int = 20
+) -> Callable[[float | None], ForecastRange | None]:
+    """``calibrate`` for many forecasts at one ``elapsed``: the past outcomes are sorted out
+    once, and each forecast's range costs a few additions (the same numbers: adding the
+    forecast to sorted residuals keeps their order)."""
+    ordered = sorted(_residuals(outcomes, elapsed, window))
+
+    def spread(forecast: float | None) -> ForecastRange | None:
+        base = clamp(forecast)
+        if base is None or len(ordered) < max(min_samples, 1):
+            return None
+        low, mid, high = (clamp(_shifted_percentile(ordered, base, q)) for q in (10, 50, 90))
+        return ForecastRange(low, mid, high, samples=len(ordered))
+
+    return spread
+
+
+def _shifted_percentile(ordered: list[float], shift: float, q: float) -> float:
+    """``percentile([shift + v for v in ordered], q)`` for sorted values, without the list."""
+    rank = q / 100 * (len(ordered) - 1)
+    below = math.floor(rank)
+    above = min(below + 1, len(ordered) - 1)
+    low, high = shift + ordered[below], shift + ordered[above]
+    return low + (high - low) * (rank - below)
 
 
 def objective_forecast(krs: Iterable[tuple[float | None, float | None]]) -> float | None:

@@ -23,7 +23,7 @@ from core.forecast import (
     ForecastRange,
     Outcome,
     Point,
-    calibrate,
+    calibration,
     forecast_kr,
     mean_forecast,
     objective_forecast,
@@ -249,13 +249,14 @@ def objectives_forecast(
         for o in _remembered_outcomes(session, cycle.id)
         if o.elapsed is None or abs(o.elapsed - elapsed) <= _NEAR
     )
+    ranges = calibration(outcomes, elapsed)
     ranged = len(objs) <= MAX_RANGED_OBJECTIVES
     rows = []
     for obj in row_tuples(objs):
         mine = by_objective.get(int(obj.objective_id), [])
         progress = objective_progress((p, w) for p, _, w in mine)
         forecast = objective_forecast((f, w) for _, f, w in mine)
-        spread = calibrate(outcomes, elapsed, forecast) if ranged else None
+        spread = ranges(forecast) if ranged else None
         rows.append(
             {
                 **obj._asdict(),
@@ -273,7 +274,7 @@ def objectives_forecast(
     return ForecastView(
         progress=mean_progress(frame["progress"]),
         forecast=rolled,
-        range=calibrate(outcomes, elapsed, rolled),
+        range=ranges(rolled),
         elapsed=elapsed,
         objectives=frame,
         total_objectives=total,

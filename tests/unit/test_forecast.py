@@ -13,6 +13,7 @@ from core.forecast import (
     Outcome,
     Point,
     calibrate,
+    calibration,
     elapsed_share,
     forecast_kr,
     least_squares,
@@ -286,6 +287,25 @@ def test_range_is_limited_to_0_and_1():
     low = calibrate(past([0.0] * 20, progress_then=0.5), elapsed=0.5, forecast=0.2)
     assert (high.low, high.high) == (1.0, 1.0)
     assert (low.low, low.high) == (0.0, 0.0)
+
+
+@given(
+    st.lists(st.floats(0, 1), min_size=20, max_size=60),
+    st.lists(st.floats(-0.5, 1.5, allow_nan=False), min_size=1, max_size=10),
+)
+def test_one_calibration_for_many_forecasts_gives_each_the_range_of_its_own(finals, forecasts):
+    """The same numbers as shifting every past residual by the forecast and taking the
+    percentiles of that list, as the rule says."""
+    outcomes = past(finals)
+    ranges = calibration(outcomes, elapsed=0.5)
+    residuals = [f - 0.5 for f in finals]  # the pace estimate then was 0.25 / 0.5
+    for forecast in forecasts:
+        base = min(max(forecast, 0.0), 1.0)
+        shifted = [base + r for r in residuals]
+        expected = [min(max(percentile(shifted, q), 0.0), 1.0) for q in (10, 50, 90)]
+        found = ranges(forecast)
+        assert [found.low, found.mid, found.high] == expected
+        assert found == calibrate(outcomes, 0.5, forecast)
 
 
 def test_too_little_history_gives_no_range():
