@@ -133,7 +133,7 @@ def candidates(data: recognition.Leaderboard, board: str, dept: str, level: str)
 def ranked_board(cycle, moment, board: str, metric: str, dept: str, level: str):
     """One board ranked, and the ids competing on it. Ranking everyone is the page's costly
     part, so it runs through the cache (per data version) rather than on every run."""
-    data = store.cached(recognition.leaderboard, cycle, moment, follows=store.SUMMARY)
+    data = store.cached(recognition.leaderboard, cycle, moment, follows=store.BOARDS)
     competing, _mine = candidates(data, board, dept, level)
     return recognition.ranked(competing, metric), frozenset(competing["id"].astype(int))
 
@@ -328,7 +328,7 @@ if cycle is None:
     st.info(_("There is no cycle yet, so there is nothing to rank."))
     st.stop()
 moment = recognition.as_of(cycle)
-data = store.cached(recognition.leaderboard, cycle, moment, follows=store.SUMMARY)
+data = store.cached(recognition.leaderboard, cycle, moment, follows=store.BOARDS)
 week = min(max(data.elapsed_weeks, 0), data.total_weeks)
 st.caption(
     _(
@@ -351,7 +351,7 @@ with st.expander(_("How is this ranked?"), icon=":material/help:"):
 board, metric, dept, level = choose_view(data.teams)
 _competing, mine = candidates(data, board, dept, level)
 ranked, competing = store.derived(
-    ranked_board, cycle, moment, board, metric, dept, level, follows=store.SUMMARY
+    ranked_board, cycle, moment, board, metric, dept, level, follows=store.BOARDS
 )
 your_place(ranked, competing, mine, board, metric)
 if ranked.empty:

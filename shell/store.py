@@ -47,8 +47,9 @@ from db.queries.accounts import writes_after
 from shell import charts
 from shell.memo import Memo
 from shell.refresher import Refresher
+from shell.versions import BOARDS as BOARDS  # BOARDS, SUMMARY, teams: for the pages
 from shell.versions import EVERYTHING, STRUCTURE, Follows, Tracker, Versions
-from shell.versions import SUMMARY as SUMMARY  # what a read follows, named for the pages
+from shell.versions import SUMMARY as SUMMARY
 from shell.versions import teams as teams
 
 log = logging.getLogger("okr")
@@ -191,13 +192,14 @@ _summary_lock = threading.Lock()
 _SUMMARY_MOVES_KEPT = 4000
 
 
-def _summary_as_of(call: str, latest: int) -> int:
+def _summary_as_of(call: str, latest: int, periods: int = 1) -> int:
     """The audit id a summary read is keyed by: ``latest`` when the read was last brought up
-    to date at least its period ago (between half of ``OKR_SUMMARY_REFRESH_S`` and all of
-    it, the same for a read every time, different from read to read), else the one before.
+    to date at least its period ago (between half of ``periods`` × ``OKR_SUMMARY_REFRESH_S``
+    and all of it, the same for a read every time, different from read to read), else the
+    one before.
     Spread so, the summaries' reading again is spread over the period instead of falling on
     every session's next run at once (a few seconds of CPU at 5,000 people)."""
-    period = summary_refresh_seconds() * (0.5 + int(call[:8], 16) / 2**33)
+    period = periods * summary_refresh_seconds() * (0.5 + int(call[:8], 16) / 2**33)
     now = time.monotonic()
     with _summary_lock:
         moved = _summary_moves.get(call)
@@ -278,25 +280,29 @@ def _remembered(
     compute: Callable[[], Any],
 ) -> Any:
     """The result of a call in this run, from ``memo`` or computed (and kept). The call is
-    its name and arguments, the database and the language; its key adds the versions of
-    what it follows."""
-    call = _key(name, database_url(), current_language(), *parts)
+    its name and arguments, the database, the language and what it follows; its key adds
+    the versions of that."""
+    call = _key(name, database_url(), current_language(), follows, *parts)
     versions = _run_value(version_key)
     if versions is None:  # outside a run of the app (a component drawn alone)
         return detached(memo.get(call, lambda: kept(compute())))
-    if follows != SUMMARY or _run_value(_OWN_RUN_KEY, False):
+    if _run_value(_OWN_RUN_KEY, False) or version_key != _VERSION_KEY:
+        # Its own versions: not the shared view's results, so they replace none of them.
         key = _key(call, follows.key(versions, versions.newest))
         return detached(memo.get(key, lambda: kept(compute())))
-    key = _key(call, follows.key(versions, _summary_as_of(call, versions.newest)))
+    summary = versions.newest
+    if follows.summary:
+        summary = _summary_as_of(call, versions.newest, follows.periods)
+    key = _key(call, follows.key(versions, summary))
     found, value = memo.peek(key)
     if found:
         return detached(value)
 
     def fresh() -> Any:
-        return memo.get(key, lambda: _latest_summary(memo, call, key, compute))
+        return memo.get(key, lambda: _replacing(memo, call, key, compute))
 
     had, earlier = memo.peek(_latest.get(call))
-    if had and _background.get() is None and summary_refresh_seconds() > 0:
+    if follows.summary and had and _background.get() is None and summary_refresh_seconds():
         # Show the summary as it was; the refresher reads it again (see shell/refresher).
         state = {k: st.session_state.get(k) for k in (version_key, _OWN_RUN_KEY)}
         _refresher.submit(key, lambda: _in_background(state, fresh))
@@ -304,7 +310,10 @@ def _remembered(
     return detached(fresh())
 
 
-_latest: dict[str, str] = {}  # per summary call: the key of its newest result
+# Per call of the shared view: the key of its newest result. The server's sessions all key
+# by that view, so a result it replaces is asked for by no one any more.
+_latest: dict[str, str] = {}
+_LATEST_KEPT = 4000
 _refresher = Refresher()
 # In the refresher's thread: the run state of the run that asked (it has no session).
 _background: ContextVar[dict[str, Any] | None] = ContextVar("okr_background", default=None)
@@ -323,14 +332,14 @@ def _in_background(state: dict[str, Any], work: Callable[[], Any]) -> Any:
         _background.reset(token)
 
 
-def _latest_summary(memo: Memo, call: str, key: str, compute: Callable[[], Any]) -> Any:
-    """A summary computed afresh; the one it replaces is dropped (no run asks for it now)."""
+def _replacing(memo: Memo, call: str, key: str, compute: Callable[[], Any]) -> Any:
+    """A result computed afresh for the shared view; the one it replaces is dropped."""
     value = kept(compute())
     replaced = _latest.pop(call, None)  # re-inserted last: the oldest calls are dropped first
     _latest[call] = key
     if replaced != key:
         memo.discard(replaced)
-    if len(_latest) > _SUMMARY_MOVES_KEPT:
+    if len(_latest) > _LATEST_KEPT:
         _latest.pop(next(iter(_latest)), None)
     return value
 

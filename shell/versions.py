@@ -88,11 +88,17 @@ class Follows:
     """What a cached read follows. ``EVERYTHING``: every write. ``STRUCTURE``: no check-in
     changes it. ``teams(cycle, teams)``: the structure and the check-ins into those teams'
     objectives. ``SUMMARY``: the structure and every check-in, but brought up to date at most
-    every ``OKR_SUMMARY_REFRESH_S`` seconds (organisation-wide figures)."""
+    every ``OKR_SUMMARY_REFRESH_S`` seconds (organisation-wide figures); ``BOARDS`` the same,
+    at most every five such periods (the leaderboards: a second of work at 5,000 people)."""
 
     kind: str
     cycle_id: int | None = None
     team_ids: frozenset[int | None] = frozenset()
+    periods: int = 1  # a summary's refresh period, in OKR_SUMMARY_REFRESH_S
+
+    @property
+    def summary(self) -> bool:
+        return self.kind == "summary"
 
     def key(self, versions: Versions, summary: int) -> tuple:
         """The versions a read following this is keyed by (``summary``: the newest audit id
@@ -101,7 +107,7 @@ class Follows:
             return ("s", versions.structure)
         if self.kind == "teams":
             return ("t", versions.structure, versions.of_teams(self.cycle_id, self.team_ids))
-        if self.kind == "summary":
+        if self.summary:
             return ("m", versions.structure, summary)
         return ("e", versions.newest)
 
@@ -109,6 +115,7 @@ class Follows:
 EVERYTHING = Follows("everything")
 STRUCTURE = Follows("structure")
 SUMMARY = Follows("summary")
+BOARDS = Follows("summary", periods=5)
 
 
 def teams(cycle_id: int, team_ids: Iterable[int | None]) -> Follows:

@@ -192,10 +192,12 @@ def test_a_check_in_misses_only_its_teams_reads_and_the_summaries_after_their_pe
     after_sales = version(app_db)
     assert scoped_view(reader) == before | {"everything": after_sales}
 
+    kept = len(store._reads)
     clock.now += 1
     check_in(org, "mia", product_kr, 20)  # into the team this reader follows
     after_product = version(app_db)
     assert scoped_view(reader) == before | {"team": after_product, "everything": after_product}
+    assert len(store._reads) == kept  # the results read again replaced the ones before
 
     clock.now += 60  # the summaries are brought up to date once their period is over:
     assert scoped_view(reader)["summary"] == before["summary"]  # shown as they were meanwhile
