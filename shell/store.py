@@ -313,6 +313,7 @@ def _remembered(
 # Per call of the shared view: the key of its newest result. The server's sessions all key
 # by that view, so a result it replaces is asked for by no one any more.
 _latest: dict[str, str] = {}
+_latest_lock = threading.Lock()
 _LATEST_KEPT = 4000
 _refresher = Refresher()
 # In the refresher's thread: the run state of the run that asked (it has no session).
@@ -335,12 +336,13 @@ def _in_background(state: dict[str, Any], work: Callable[[], Any]) -> Any:
 def _replacing(memo: Memo, call: str, key: str, compute: Callable[[], Any]) -> Any:
     """A result computed afresh for the shared view; the one it replaces is dropped."""
     value = kept(compute())
-    replaced = _latest.pop(call, None)  # re-inserted last: the oldest calls are dropped first
-    _latest[call] = key
+    with _latest_lock:
+        replaced = _latest.pop(call, None)  # re-inserted last: the oldest go first
+        _latest[call] = key
+        if len(_latest) > _LATEST_KEPT:
+            del _latest[next(iter(_latest))]
     if replaced != key:
         memo.discard(replaced)
-    if len(_latest) > _LATEST_KEPT:
-        _latest.pop(next(iter(_latest)), None)
     return value
 
 
