@@ -185,11 +185,11 @@ def _shared_view(latest: Versions) -> Versions:
     return view[0]
 
 
-# Per summary read (its name, arguments, database and language): the audit id it is brought
-# up to, and when. Each moves on its own, so they are not all read again at the same moment.
+# Per summary read (the call: name, arguments, database, language, what it follows): the
+# audit id it is brought up to, and when. Each moves on its own, so they are not all read again at the same moment.
 _summary_moves: OrderedDict[str, tuple[int, float]] = OrderedDict()
 _summary_lock = threading.Lock()
-_SUMMARY_MOVES_KEPT = 4000
+_CALLS_KEPT = 4000  # calls remembered in _summary_moves, and in _latest
 
 
 def _summary_as_of(call: str, latest: int, periods: int = 1) -> int:
@@ -207,7 +207,7 @@ def _summary_as_of(call: str, latest: int, periods: int = 1) -> int:
             moved = (latest, now)
             _summary_moves[call] = moved
         _summary_moves.move_to_end(call)
-        if len(_summary_moves) > _SUMMARY_MOVES_KEPT:
+        if len(_summary_moves) > _CALLS_KEPT:
             _summary_moves.popitem(last=False)
         return moved[0]
 
@@ -314,7 +314,6 @@ def _remembered(
 # by that view, so a result it replaces is asked for by no one any more.
 _latest: dict[str, str] = {}
 _latest_lock = threading.Lock()
-_LATEST_KEPT = 4000
 _refresher = Refresher()
 # In the refresher's thread: the run state of the run that asked (it has no session).
 _background: ContextVar[dict[str, Any] | None] = ContextVar("okr_background", default=None)
@@ -339,7 +338,7 @@ def _replacing(memo: Memo, call: str, key: str, compute: Callable[[], Any]) -> A
     with _latest_lock:
         replaced = _latest.pop(call, None)  # re-inserted last: the oldest go first
         _latest[call] = key
-        if len(_latest) > _LATEST_KEPT:
+        if len(_latest) > _CALLS_KEPT:
             del _latest[next(iter(_latest))]
     if replaced != key:
         memo.discard(replaced)

@@ -81,3 +81,25 @@ def build_org(sessions, today: date | None = None) -> Org:
     )
     run(sessions, commands.set_cycle_state, admin, ids["cycle"], "active")
     return Org(sessions, admin, ids)
+
+
+def team_objective(org, lead: str, team: str, owner: str) -> int:
+    """A published team objective with one key result owned by ``owner``; returns its KR."""
+    objective_id = run(
+        org.sessions,
+        commands.create_objective,
+        org.actor(lead),
+        commands.ObjectiveInput(
+            org.ids["cycle"],
+            "team",
+            f"{team} goal",
+            org.ids[lead],
+            org.ids[team],
+            key_results=[
+                commands.KRInput(f"{team} result", "increase", 0, 100, owner_id=org.ids[owner])
+            ],
+        ),
+    )
+    run(org.sessions, commands.set_objective_state, org.actor(lead), objective_id, 1, "active")
+    with org.sessions() as session:
+        return int(queries.okrs.krs_of_objectives(session, [objective_id]).iloc[0]["kr_id"])

@@ -1,5 +1,7 @@
 """Other people's writes show within OKR_REFRESH_S; one's own at once; who is signed in and
-with which role follows every write at once (shell.store's shared data version)."""
+with which role follows every write at once (shell.store's shared view). A check-in misses
+only the reads that show its team, and the organisation-wide summaries within
+OKR_SUMMARY_REFRESH_S, brought up to date in the background."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from db import commands, queries
 from shell import store
-from tests.factories import build_org, run
+from tests.factories import build_org, run, team_objective
 
 
 def seen_versions():
@@ -138,28 +140,6 @@ def scoped_view(at: AppTest) -> dict[str, int]:
     at.run()
     assert not at.exception, at.exception
     return {t.value.split()[0]: int(t.value.split()[1]) for t in at.text}
-
-
-def team_objective(org, lead: str, team: str, owner: str) -> int:
-    """A published team objective with one key result owned by ``owner``; returns its KR."""
-    objective_id = run(
-        org.sessions,
-        commands.create_objective,
-        org.actor(lead),
-        commands.ObjectiveInput(
-            org.ids["cycle"],
-            "team",
-            f"{team} goal",
-            org.ids[lead],
-            org.ids[team],
-            key_results=[
-                commands.KRInput(f"{team} result", "increase", 0, 100, owner_id=org.ids[owner])
-            ],
-        ),
-    )
-    run(org.sessions, commands.set_objective_state, org.actor(lead), objective_id, 1, "active")
-    with org.sessions() as session:
-        return int(queries.okrs.krs_of_objectives(session, [objective_id]).iloc[0]["kr_id"])
 
 
 def settle() -> None:

@@ -5,28 +5,14 @@ from __future__ import annotations
 
 from db import commands, queries
 from db.queries.accounts import structure_version, writes_after
-from tests.factories import build_org, run
+from tests.factories import build_org, run, team_objective
 
 
 def test_check_ins_name_their_cycle_and_team_and_other_writes_count_as_structure(sessions):
     org = build_org(sessions)
     lena = org.actor("lena")
-    objective_id = run(
-        sessions,
-        commands.create_objective,
-        lena,
-        commands.ObjectiveInput(
-            org.ids["cycle"],
-            "team",
-            "Ship the app",
-            lena.id,
-            org.ids["product"],
-            key_results=[commands.KRInput("Beta users", "increase", 0, 100)],
-        ),
-    )
-    run(sessions, commands.set_objective_state, lena, objective_id, 1, "active")
+    kr_id = team_objective(org, "lena", "product", "lena")
     with sessions() as session:
-        kr_id = int(queries.okrs.krs_of_objectives(session, [objective_id]).iloc[0]["kr_id"])
         before = queries.data_version(session)
         assert structure_version(session) == before  # every write so far changed the structure
 
