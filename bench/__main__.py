@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         "--checkin-every",
         type=float,
         default=0.0,
-        help="seconds between two check-ins written while the sessions run (sqlite; 0: none)",
+        help="seconds between two check-ins written while the sessions run, into a copy of the org (0: none)",
     )
     load.add_argument("--port", type=int, default=8790, help="first port of the servers")
     load.add_argument("--out", default=None)

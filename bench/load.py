@@ -30,12 +30,13 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import jwt
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from bench import orgs
 from bench.common import (
@@ -568,12 +569,29 @@ class CheckInStream:
                 self.errors.append(f"{type(error).__name__}: {error}".splitlines()[0][:200])
 
 
-def _writable_copy(url: str, into: Path) -> str:
-    """The SQLite organisation copied, so that a run's check-ins leave the cached one as built."""
-    source = Path(url.removeprefix("sqlite:///"))
-    target = into / source.name
-    shutil.copyfile(source, target)
-    return f"sqlite:///{target}"
+@contextlib.contextmanager
+def _writable_copy(url: str, into: Path) -> Iterator[str]:
+    """The organisation copied, so that a run's check-ins leave the cached one as built: a
+    file copy for SQLite, a database made from it as a template for PostgreSQL (dropped
+    after the run)."""
+    if url.startswith("sqlite"):
+        source = Path(url.removeprefix("sqlite:///"))
+        target = into / source.name
+        shutil.copyfile(source, target)
+        yield f"sqlite:///{target}"
+        return
+    source = make_url(url)
+    copy = f"{source.database}_run_{os.getpid()}"
+    admin = create_engine(source.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{copy}"'))
+            connection.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{source.database}"'))
+        yield source.set(database=copy).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def database_for(database: str, size: str) -> str:
@@ -605,17 +623,16 @@ def run(
         raise SystemExit("--duration must be between 1 and 3600 seconds")
     if servers > 1 and database == "sqlite":
         raise SystemExit("Several servers share one PostgreSQL database: use --database postgresql")
-    if checkin_every and database != "sqlite":
-        raise SystemExit("--checkin-every writes to a copy of the SQLite organisation: use sqlite")
     url = database_for(database, size)
-    scratch = tempfile.TemporaryDirectory(prefix="okr-load-")
-    if checkin_every:
-        url = _writable_copy(url, Path(scratch.name))
-    persons = people(url, sessions)
-    log_dir = PROJECT_ROOT / "bench" / "cache" / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    copy = contextlib.ExitStack()  # with --checkin-every: the organisation's copy, removed after
     started: list[Server] = []
     try:
+        if checkin_every:
+            scratch = copy.enter_context(tempfile.TemporaryDirectory(prefix="okr-load-"))
+            url = copy.enter_context(_writable_copy(url, Path(scratch)))
+        persons = people(url, sessions)
+        log_dir = PROJECT_ROOT / "bench" / "cache" / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
         next_port = port
         for _ in range(servers):
             next_port = free_port(next_port)
@@ -649,7 +666,7 @@ def run(
     finally:
         for server in started:
             stop_server(server)
-        scratch.cleanup()
+        copy.close()
     result = {
         "sessions": sessions,
         "servers": servers,

@@ -92,6 +92,38 @@ def test_load_with_a_check_in_stream_writes_to_a_copy_of_the_org(tmp_path):
     assert _check_ins(org.url) == before  # the cached organisation is left as built
 
 
+def test_load_with_a_check_in_stream_on_postgresql_writes_to_a_copy_dropped_after(tmp_path):
+    from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
+
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("OKR_TEST_POSTGRES_URL is not set but PostgreSQL is required")
+        pytest.skip("PostgreSQL not configured (set OKR_TEST_POSTGRES_URL)")
+    org = orgs.postgres_org("small")
+    before = _check_ins(org.url)
+    result = load.run(
+        sessions=2,
+        duration=4,
+        think=0.5,
+        database="postgresql",
+        size="small",
+        baseline=0,
+        out=tmp_path / "load.json",
+        checkin_every=0.5,
+    )
+    assert result["checkins"] >= 3 and result["checkin_errors"] == []
+    assert result["load"]["failed_runs"] == 0, result["load"]["errors"]
+    assert _check_ins(org.url) == before  # written into a copy
+    engine = create_engine(org.url)
+    with engine.connect() as connection:
+        copies = connection.scalar(
+            text("select count(*) from pg_database where datname like :name"),
+            {"name": "okr_bench_small_run_%"},
+        )
+    engine.dispose()
+    assert copies == 0  # and the copy is gone
+
+
 def _check_ins(url: str) -> int:
     engine = create_engine(url)
     with engine.connect() as connection:
