@@ -179,10 +179,17 @@ def _shared_view(latest: Versions) -> Versions:
     url = database_url()
     view = _shared.get(url)
     now = time.monotonic()
-    if view is None or (view[0].newest != latest.newest and now - view[1] >= refresh_seconds()):
+    moved = None if view is None else (view[0].newest, view[1])
+    if _due(moved, latest.newest, now, refresh_seconds()):
         view = (latest, now)
         _shared[url] = view
     return view[0]
+
+
+def _due(moved: tuple[int, float] | None, latest: int, now: float, period: float) -> bool:
+    """Whether a view last moved (to an audit id, at a time) moves to ``latest`` now: when it
+    never moved, or ``latest`` is new and the last move is at least ``period`` old."""
+    return moved is None or (moved[0] != latest and now - moved[1] >= period)
 
 
 # Per summary read (the call: name, arguments, database, language, what it follows): the
@@ -203,7 +210,7 @@ def _summary_as_of(call: str, latest: int, periods: int = 1) -> int:
     now = time.monotonic()
     with _summary_lock:
         moved = _summary_moves.get(call)
-        if moved is None or (moved[0] != latest and now - moved[1] >= period):
+        if _due(moved, latest, now, period):
             moved = (latest, now)
             _summary_moves[call] = moved
         _summary_moves.move_to_end(call)

@@ -29,12 +29,17 @@ POSTGRES_URL = os.environ.get("OKR_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("OKR_REQUIRE_POSTGRES") == "1"
 
 
-def postgres_scratch_url() -> Iterator[str]:
-    """Create a uniquely named database on the test server; drop it afterwards."""
+def require_postgres() -> None:
+    """Skip the test without a PostgreSQL server, or fail it where one is required (CI)."""
     if not POSTGRES_URL:
         if REQUIRE_POSTGRES:
             pytest.fail("OKR_TEST_POSTGRES_URL is not set but PostgreSQL is required")
         pytest.skip("PostgreSQL not configured (set OKR_TEST_POSTGRES_URL)")
+
+
+def postgres_scratch_url() -> Iterator[str]:
+    """Create a uniquely named database on the test server; drop it afterwards."""
+    require_postgres()
     name = f"okr_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from bench import load, orgs, pages, writes
 from bench.common import page_specs
+from tests.conftest import require_postgres
 
 
 def test_the_page_list_is_app_pys():
@@ -73,14 +74,17 @@ def test_load_driver_signs_in_and_runs_pages_against_a_server(tmp_path):
     assert memory["rss_mb"] and all(mb > 0 for _, mb in memory["rss_mb"])
 
 
-def test_load_with_a_check_in_stream_writes_to_a_copy_of_the_org(tmp_path):
-    org = orgs.sqlite_org("small")
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_load_with_a_check_in_stream_writes_to_a_copy_of_the_org(tmp_path, database):
+    if database == "postgresql":
+        require_postgres()
+    org = orgs.sqlite_org("small") if database == "sqlite" else orgs.postgres_org("small")
     before = _check_ins(org.url)
     result = load.run(
         sessions=2,
         duration=4,
         think=0.5,
-        database="sqlite",
+        database=database,
         size="small",
         baseline=0,
         out=tmp_path / "load.json",
@@ -90,38 +94,15 @@ def test_load_with_a_check_in_stream_writes_to_a_copy_of_the_org(tmp_path):
     assert result["load"]["failed_runs"] == 0, result["load"]["errors"]
     assert load.run_key(result).endswith("-checkin-every-0.5s")
     assert _check_ins(org.url) == before  # the cached organisation is left as built
-
-
-def test_load_with_a_check_in_stream_on_postgresql_writes_to_a_copy_dropped_after(tmp_path):
-    from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
-
-    if not POSTGRES_URL:
-        if REQUIRE_POSTGRES:
-            pytest.fail("OKR_TEST_POSTGRES_URL is not set but PostgreSQL is required")
-        pytest.skip("PostgreSQL not configured (set OKR_TEST_POSTGRES_URL)")
-    org = orgs.postgres_org("small")
-    before = _check_ins(org.url)
-    result = load.run(
-        sessions=2,
-        duration=4,
-        think=0.5,
-        database="postgresql",
-        size="small",
-        baseline=0,
-        out=tmp_path / "load.json",
-        checkin_every=0.5,
-    )
-    assert result["checkins"] >= 3 and result["checkin_errors"] == []
-    assert result["load"]["failed_runs"] == 0, result["load"]["errors"]
-    assert _check_ins(org.url) == before  # written into a copy
-    engine = create_engine(org.url)
-    with engine.connect() as connection:
-        copies = connection.scalar(
-            text("select count(*) from pg_database where datname like :name"),
-            {"name": "okr_bench_small_run_%"},
-        )
-    engine.dispose()
-    assert copies == 0  # and the copy is gone
+    if database == "postgresql":  # and its copy is dropped
+        engine = create_engine(org.url)
+        with engine.connect() as connection:
+            copies = connection.scalar(
+                text("select count(*) from pg_database where datname like :name"),
+                {"name": "okr_bench_small_run_%"},
+            )
+        engine.dispose()
+        assert copies == 0
 
 
 def _check_ins(url: str) -> int:
