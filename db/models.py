@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -65,11 +66,58 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # "Sign out everywhere", a password change or reset: single sign-on identities issued
+    # before this time no longer sign the person in (their provider's cookie outlives ours).
+    sessions_revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (
         CheckConstraint("role IN ('admin','executive','lead','member')", name="role"),
     )
+
+
+class SignInSession(Base):
+    """One sign-in: the browser holds a random token in a signed cookie, the database only
+    its SHA-256, so a session can be ended (sign out, password change, deactivation)."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    method: Mapped[str] = mapped_column(String(20))  # password, sso
+    client: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SignInThrottle(Base):
+    """Sign-in attempts per client address in the current minute (one client cannot lock
+    out everyone by guessing at every account)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LinkedIdentity(Base):
+    """A single sign-on identity (issuer, subject) bound to one account on its first use."""
+
+    __tablename__ = "linked_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_linked_identities_issuer"),)
 
 
 class Cycle(Base):
@@ -222,8 +270,11 @@ __all__ = [
     "Cycle",
     "Kudos",
     "KeyResult",
+    "LinkedIdentity",
     "Objective",
     "Setting",
+    "SignInSession",
+    "SignInThrottle",
     "Team",
     "User",
 ]
