@@ -6,7 +6,7 @@ import streamlit as st
 
 from components.charts import checkin_history_chart, pace_line
 from components.okr_view import escape_markdown, kr_value_text, progress_bar, status_badge
-from core.enums import KRKind, Role, unit_label
+from core.enums import KRKind, ObjectiveState, Role, unit_label
 from core.formatting import format_age, format_value
 from core.i18n import N_, _, ngettext
 from core.permissions import can_check_in
@@ -32,23 +32,28 @@ def milestone_label(value: str) -> str:
 
 
 def linked_kr() -> pd.DataFrame | None:
-    """The KR named in ?kr=, when it exists and the actor may check in on it."""
+    """The KR named in ?kr=, when the actor may see it and check in on it. A KR they may not
+    see (someone else's draft) gets the same answer as one that does not exist."""
     requested = st.query_params.get("kr", "")
     if not requested.isdigit():
         return None
-    kr = store.cached(okrs.key_result, int(requested), follows=key_result_views(int(requested)))
+    kr_id = int(requested)
+    kr = store.cached(okrs.visible_key_result, actor, kr_id, follows=key_result_views(kr_id))
     if kr.empty:
         st.warning(_("The key result in this link no longer exists."))
         return None
     row = kr.iloc[0]
+    title = escape_markdown(row.title)
     if not can_check_in(actor, int(row.owner_id), row.objective_team_id):
         st.warning(
             _(
                 "You cannot check in on “{title}”: only its owner, the lead of its team "
                 "or an admin can."
-            ).format(title=row.title)
+            ).format(title=title)
         )
         return None
+    if row.objective_state == ObjectiveState.DRAFT:
+        st.info(_("“{title}” is in a draft objective: publish it to check in.").format(title=title))
     return kr
 
 

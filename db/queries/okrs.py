@@ -196,7 +196,21 @@ def krs_of_objectives(session: Session, objective_ids: Iterable[int]) -> pd.Data
 
 def key_result(session: Session, kr_id: int) -> pd.DataFrame:
     """One KR, annotated in its own cycle (a one-row frame, empty when it does not exist)."""
-    kr = _kr_frame(session, _kr_select().where(KeyResult.id == kr_id))
+    return _annotated_one(session, _kr_select().where(KeyResult.id == kr_id))
+
+
+def visible_key_result(session: Session, actor: Actor, kr_id: int) -> pd.DataFrame:
+    """One KR the actor may see (see ``_visible_to``; its owner sees it too, as on My OKRs),
+    annotated; empty both when it does not exist and when it is hidden, so that a link to
+    someone else's draft cannot be told from a link to nothing."""
+    query = _kr_select().where(
+        KeyResult.id == kr_id, or_(_visible_to(actor), KeyResult.owner_id == actor.id)
+    )
+    return _annotated_one(session, query)
+
+
+def _annotated_one(session: Session, query: Select) -> pd.DataFrame:
+    kr = _kr_frame(session, query)
     if kr.empty:
         return kr
     return annotate(kr, cycle_row(session, int(kr["cycle_id"].iloc[0])), status_settings(session))

@@ -116,6 +116,37 @@ def test_a_draft_is_visible_to_its_owner_their_lead_executives_and_admins(
     assert visible_titles(org, username) == expected
 
 
+@pytest.mark.parametrize(
+    "username, sees_draft",
+    [("mia", True), ("lena", True), ("eve", True), ("admin", True), ("max", False), ("sam", False)],
+)
+def test_a_draft_key_result_is_found_by_id_only_by_those_who_see_the_draft(
+    org, username, sees_draft
+):
+    draft = create(org, "mia", title="Mia's draft", krs=(kr("Secret KR"),))
+    published = create(org, "mia", title="Mia's published", krs=(kr("Open KR"),))
+    publish(org, "mia", published)
+    (secret,), (shared,) = key_results(org, draft), key_results(org, published)
+    with org.sessions() as session:
+        actor = org.actor(username)
+        found = queries.okrs.visible_key_result(session, actor, secret.id)
+        open_kr = queries.okrs.visible_key_result(session, actor, shared.id)
+        missing = queries.okrs.visible_key_result(session, actor, shared.id + 1000)
+    assert found["title"].tolist() == (["Secret KR"] if sees_draft else [])
+    assert open_kr["title"].tolist() == ["Open KR"]
+    assert missing.empty
+
+
+def test_a_key_result_in_a_team_draft_is_found_by_its_owner(org):
+    """As on My OKRs: the person a lead made owner of a draft team KR sees that KR."""
+    draft = create(org, "lena", level="team", team="product", krs=(kr(owner_id=org.ids["mia"]),))
+    (theirs,) = key_results(org, draft)
+    with org.sessions() as session:
+        for username, sees in (("mia", True), ("max", False)):
+            found = queries.okrs.visible_key_result(session, org.actor(username), theirs.id)
+            assert (not found.empty) == sees, username
+
+
 # --- objective progress -----------------------------------------------------------------------
 
 
