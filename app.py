@@ -16,7 +16,7 @@ from components.okr_view import escape_markdown
 from core import i18n
 from core.enums import Role, cycle_state_label, role_label
 from core.i18n import _
-from db import commands, queries
+from db import commands, deployment, queries
 from shell import auth, sso, store, streamlit_tuning
 from shell.context import set_run_context
 from shell.feedback import show_pending_toasts
@@ -154,6 +154,11 @@ def main() -> None:
     streamlit_tuning.install()  # once per server process
     i18n.set_resolver(lambda: st.session_state.get(LANGUAGE_KEY))
     apply_language(None)
+    try:
+        deployment.check()  # OKR_ENV and OKR_SETUP_TOKEN, before anything relies on them
+    except deployment.ConfigurationError as error:
+        st.error(str(error), icon=":material/settings:")
+        st.stop()
     try:
         store.database()
         store.begin_run()

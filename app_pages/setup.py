@@ -7,7 +7,7 @@ import streamlit as st
 from core.enums import role_label
 from core.errors import DomainError
 from core.i18n import _
-from db import commands
+from db import commands, deployment
 from db.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from shell import store
 
@@ -27,15 +27,32 @@ def create_admin_form() -> None:
             help=_("At least 10 characters, at most 72 bytes."),
         )
         repeat = st.text_input(_("Repeat password"), type="password", key="setup.repeat")
+        token = setup_token_input()
         if not st.form_submit_button(_("Create admin"), type="primary"):
             return
     if password != repeat:
         st.error(_("The two passwords differ."))
         return
     data = commands.UserInput(username, display_name, email or None, password=password)
-    if store.write(commands.create_first_admin, data):
+    if store.write(commands.create_first_admin, data, setup_token=token):
         st.session_state[DONE_KEY] = "admin"
         st.rerun()
+
+
+def setup_token_input() -> str | None:
+    """In production, the token from the server's log (or OKR_SETUP_TOKEN); None elsewhere."""
+    if not deployment.is_production():
+        return None
+    deployment.setup_token()  # made and logged now, unless OKR_SETUP_TOKEN gives it
+    return st.text_input(
+        _("Setup token"),
+        type="password",
+        key="setup.token",
+        help=_(
+            "In the log of the server showing this page, on the line “First-run setup "
+            "token: …”; or the value of OKR_SETUP_TOKEN when it is set."
+        ),
+    )
 
 
 def demo_loader() -> None:
@@ -88,8 +105,18 @@ if st.session_state.get(DONE_KEY):
     finished(st.session_state[DONE_KEY])
 else:
     st.write(_("The database is empty. Set up your organisation to begin."))
-    left, right = st.columns(2, gap="large")
-    with left:
+    if deployment.is_production():  # the demo's accounts share a published password
+        st.info(
+            _(
+                "This server runs in production: creating the first admin needs the setup "
+                "token from the server's log, and the demo organisation is not offered."
+            ),
+            icon=":material/lock:",
+        )
         create_admin_form()
-    with right:
-        demo_loader()
+    else:
+        left, right = st.columns(2, gap="large")
+        with left:
+            create_admin_form()
+        with right:
+            demo_loader()

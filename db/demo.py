@@ -39,8 +39,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
+from core import i18n
 from core.errors import DomainError
 from core.progress import clamp, kr_progress, weighted_mean
+from db.deployment import ConfigurationError, is_production
 from db.engine import WRITE_OPTION, database_url, make_engine
 from db.migrate import downgrade_base, upgrade_head
 from db.models import (
@@ -113,6 +115,21 @@ SIZES = {
 
 class DatabaseNotEmpty(DomainError):
     """The demo assigns its own ids, so it only loads into an organisation-free database."""
+
+
+class NotInProduction(DomainError):
+    """Every demo account signs in with DEMO_PASSWORD, which this file publishes."""
+
+
+def refuse_in_production() -> None:
+    """Raise NotInProduction when OKR_ENV is production (ConfigurationError when unknown)."""
+    if is_production():
+        raise NotInProduction(
+            i18n._(
+                "The demo organisation loads only outside production (here OKR_ENV is "
+                "production): all its accounts share one published password."
+            )
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1313,9 +1330,11 @@ def load_demo(
 ) -> DemoCounts:
     """Fill an empty, migrated database with a demo organisation in one transaction.
 
-    Raises DatabaseNotEmpty if people, teams, cycles or objectives already exist.
+    Raises DatabaseNotEmpty if people, teams, cycles or objectives already exist, and
+    NotInProduction in production.
     ``progress(fraction, message)`` is called as the work advances (fraction in 0..1).
     """
+    refuse_in_production()
     if size not in SIZES:
         raise ValueError(f"Unknown demo size {size!r}; choose one of: {', '.join(SIZES)}.")
     report = progress or (lambda _fraction, _message: None)
@@ -1441,6 +1460,11 @@ def _without_foreign_keys(dbapi_connection, _record) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    try:
+        refuse_in_production()  # before --reset wipes anything
+    except (NotInProduction, ConfigurationError) as error:
+        print(error, file=sys.stderr)
+        return 2
     started = clock.perf_counter()
     url = args.database_url or database_url()
     if args.reset:

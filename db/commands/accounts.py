@@ -15,6 +15,7 @@ from core.permissions import Actor, require_admin
 from core.validation import clean_text, validate_email, validate_password, validate_username
 from db import audit
 from db.commands._common import get_for_update, get_or_refuse
+from db.deployment import require_setup_token
 from db.models import Team, User, utcnow
 from db.security import hash_password, verify_password
 
@@ -38,10 +39,12 @@ class UserInput:
 # --- sign-in -----------------------------------------------------------------------------
 
 
-def create_first_admin(session: Session, data: UserInput) -> int:
-    """First-run setup: allowed only while the database has no users at all."""
+def create_first_admin(session: Session, data: UserInput, setup_token: str | None = None) -> int:
+    """First-run setup: allowed only while the database has no users at all, and in
+    production only with the server's setup token (db/deployment.py)."""
     if session.scalar(select(func.count(User.id))):
         raise PermissionDenied(_("Setup is already done: sign in with an existing account."))
+    require_setup_token(setup_token)
     user = _new_user(session, data, role=Role.ADMIN)
     audit.record(
         session, user.id, "user.create_first_admin", "user", user.id, None, audit.snapshot(user)

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine, func, insert, inspect, select
 
 from core.enums import Status
+from core.errors import DomainError
 from core.progress import clamp, kr_progress
 from core.status import expected_fraction, kr_status
 from db.demo import DEMO_LOGINS, DEMO_PASSWORD, DatabaseNotEmpty, DemoCounts, load_demo
@@ -314,6 +315,15 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def people(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(User))
+    finally:
+        engine.dispose()
+
+
 def test_cli_refuses_a_database_with_people_unless_reset(tmp_path):
     url = f"sqlite:///{tmp_path / 'okr.db'}"
     build(url).engine.dispose()
@@ -329,3 +339,37 @@ def test_cli_refuses_a_database_with_people_unless_reset(tmp_path):
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(User)) == 50
     engine.dispose()
+
+
+# --- production: the demo's accounts share a published password -----------------------------
+
+
+def test_the_demo_is_refused_in_production_and_nothing_is_written(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'okr.db'}"
+    engine = make_engine(url)
+    upgrade_head(engine)
+    monkeypatch.setenv("OKR_ENV", "production")
+    with pytest.raises(DomainError, match="only outside production"):
+        load_demo(engine, "small", today=TODAY, seed=SEED)
+    engine.dispose()
+    assert people(url) == 0
+
+
+def test_the_cli_refuses_the_demo_in_production_before_any_reset(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'okr.db'}"
+    build(url).engine.dispose()
+    monkeypatch.setenv("OKR_ENV", "production")
+    refused = run_cli("--size", "small", "--database-url", url, "--reset")
+    assert refused.returncode == 2
+    assert "only outside production" in refused.stderr and "Traceback" not in refused.stderr
+    assert people(url) == 50  # --reset did not wipe the database first
+
+
+def test_the_cli_refuses_an_unknown_okr_env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'okr.db'}"
+    monkeypatch.setenv("OKR_ENV", "prod")
+    refused = run_cli("--size", "small", "--database-url", url)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("OKR_ENV is set to “prod”, which OKR Tracker does not know.")
+    assert "development or production" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "okr.db").exists() or people(url) == 0
