@@ -101,15 +101,15 @@ def cycle_picker(user: queries.CurrentUser) -> queries.CycleRow | None:
     return by_id[chosen]
 
 
-def signed_in_user(authenticator) -> queries.CurrentUser | None:
+def signed_in_user(username: str | None, cookies) -> queries.CurrentUser | None:
     """The person of this session as the database knows them now (role changes apply at once)."""
-    if not st.session_state.get("authentication_status"):
+    if username is None:
         return None
     # By the database's own versions, not the shared view that may lag other people's
     # writes by OKR_REFRESH_S: a change of role or a deactivation applies at once.
-    user = store.cached_exact(queries.current_user, st.session_state["username"])
+    user = store.cached_exact(queries.current_user, username)
     if user is None:
-        auth.sign_out(authenticator)
+        auth.sign_out(cookies)
         st.warning(_("Your account is no longer active. Ask an admin if this is a mistake."))
     return user
 
@@ -168,41 +168,38 @@ def main() -> None:
     if not has_users or st.session_state.get("setup.done"):
         first_run_setup()
     try:
-        authenticator, directory = auth.make_authenticator()
+        auth.cookie_key()  # a missing or short key stops here, with how to set it
     except auth.ConfigurationError as error:
         st.error(str(error), icon=":material/key:")
         st.stop()
+    cookies = auth.cookie_manager()  # a component: once per run
 
     frame = st.sidebar.container()
     refusal = sso.accept_identity()  # a single sign-on identity signs the session in
-    user = signed_in_user(authenticator)
-    apply_language(user)
-    if user:
-        # Logout before login: a click here must end the session before the cookie is read.
-        authenticator.logout(_("Sign out"), "sidebar", key="app.logout", callback=sso.sign_out)
-    title = st.empty()
-    if not st.session_state.get("authentication_status"):
+    user = signed_in_user(auth.signed_in_username(cookies), cookies)
+    if user is None:
+        title = st.empty()
         with title.container():
             st.title(_("OKR Tracker"))
             sso.sign_in_options(refusal)  # "Sign in with <provider>", when configured
-    auth.render_login(authenticator, directory)  # reads the cookie; no st.rerun() after it
-    if not st.session_state.get("authentication_status"):
-        with frame:
-            language_switch(None)
-        sign_in_screen()
-    if user is None:  # signed in just now, by the form or the cookie
-        user = signed_in_user(authenticator)
+        auth.render_login(cookies)  # no st.rerun() after a sign-in: the cookie must be sent
+        user = signed_in_user(st.session_state.get("username"), cookies)
         if user is None:
+            with frame:
+                language_switch(None)
             sign_in_screen()
-        apply_language(user)
-        authenticator.logout(_("Sign out"), "sidebar", key="app.logout", callback=sso.sign_out)
-    title.empty()
+        title.empty()
+    apply_language(user)
 
     with frame:
         st.markdown(f"**{escape_markdown(user.display_name)}**")
         st.caption(f"{role_label(user.role)} · {user.team_name or _('no team')}")
         cycle = cycle_picker(user)
         language_switch(user)
+        if st.button(_("Sign out"), key="app.logout", icon=":material/logout:"):
+            auth.sign_out(cookies)
+            sso.sign_out()
+            st.rerun()
     set_run_context(user, cycle)
     show_pending_toasts()
     page = st.navigation(pages_for(user.role), expanded=True)  # admins have 14 pages

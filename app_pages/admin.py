@@ -6,13 +6,15 @@ import streamlit as st
 
 from components.okr_view import escape_markdown
 from components.pickers import id_select, person_picker
+from core.accounts import is_locked
 from core.enums import CycleState, Role, role_label, state_word
 from core.formatting import format_day
 from core.i18n import LANGUAGES, N_, _, format_decimal, ngettext
 from core.settings import StatusSettings
 from db import commands, queries
-from db.commands import grading
+from db.commands import grading, sign_in
 from db.commands import sso as sso_commands
+from db.models import utcnow
 from db.queries import sso as sso_queries
 from shell import sso, store
 from shell.context import current_user
@@ -139,8 +141,19 @@ def edit_person(person: dict) -> None:
             commands.reset_password, actor, person["id"], new_password
         ):
             saved(_("Password reset for {name}.").format(name=person["display_name"]))
+    locked, end_sessions, active = st.columns(3)
+    if (
+        is_locked(person["locked_until"], utcnow())
+        and locked.button(_("Unlock sign-in"), key=f"{prefix}.unlock", icon=":material/lock_open:")
+        and store.write(sign_in.unlock_account, actor, person["id"])
+    ):
+        saved(_("{name} can sign in again.").format(name=person["display_name"]))
+    if end_sessions.button(
+        _("Sign out everywhere"), key=f"{prefix}.end_sessions", icon=":material/logout:"
+    ) and store.write(sign_in.end_all_sessions, actor, person["id"]):
+        saved(_("{name} is signed out everywhere.").format(name=person["display_name"]))
     label = _("Reactivate") if not person["active"] else _("Deactivate")
-    if st.button(label, key=f"{prefix}.active") and store.write(
+    if active.button(label, key=f"{prefix}.active") and store.write(
         commands.set_user_active, actor, person["id"], not person["active"]
     ):
         done = _("{name} reactivated.") if not person["active"] else _("{name} deactivated.")
@@ -183,7 +196,10 @@ def people_tab() -> None:
         ).format(count=format_decimal(total, 0), page=page, pages=max(1, -(-total // PAGE_SIZE)))
     )
     shown = people[["display_name", "username", "email", "role", "team", "manager", "active"]]
-    shown = shown.assign(role=shown["role"].map(role_label))
+    shown = shown.assign(
+        role=shown["role"].map(role_label),
+        locked=people["locked_until"].map(lambda until: is_locked(until, utcnow())),
+    )
     event = st.dataframe(
         shown,
         hide_index=True,
@@ -195,6 +211,9 @@ def people_tab() -> None:
             "team": _("Team"),
             "manager": _("Manager"),
             "active": st.column_config.CheckboxColumn(_("Active")),
+            "locked": st.column_config.CheckboxColumn(
+                _("Locked"), help=_("Locked after 5 failed sign-ins; select to unlock.")
+            ),
         },
         on_select="rerun",
         selection_mode="single-row",

@@ -1,51 +1,65 @@
-"""Sign-in lockout rules: 5 failed sign-ins lock an account for 15 minutes."""
+"""Sign-in rules: lockout, the per-client throttle and how long a session lasts.
+
+Five password checks per account and lock window: the attempt is reserved (counted) before
+the password is checked, so parallel attempts cannot run more checks than that. A client
+address gets a number of attempts per minute at all accounts together, so one client
+cannot lock out everyone. Unknown user, wrong password and locked account answer alike.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.i18n import ngettext
+from core.i18n import _
 
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = timedelta(minutes=15)
+THROTTLE_WINDOW = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long a sign-in lasts: ``idle`` without a visit, ``lifetime`` at most."""
+
+    idle: timedelta = timedelta(hours=12)
+    lifetime: timedelta = timedelta(days=7)
+
+    def ended(self, created_at: datetime, last_seen_at: datetime, now: datetime) -> bool:
+        return now >= created_at + self.lifetime or now >= last_seen_at + self.idle
+
+
+def session_policy() -> SessionPolicy:
+    """From OKR_SESSION_IDLE_HOURS (default 12) and OKR_SESSION_DAYS (default 7)."""
+    return SessionPolicy(
+        idle=timedelta(hours=_positive("OKR_SESSION_IDLE_HOURS", 12)),
+        lifetime=timedelta(days=_positive("OKR_SESSION_DAYS", 7)),
+    )
+
+
+def attempts_per_minute() -> int:
+    """Sign-in attempts one client address may make per minute (OKR_SIGN_IN_PER_MINUTE)."""
+    return int(_positive("OKR_SIGN_IN_PER_MINUTE", 20))
+
+
+def _positive(variable: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(variable, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 def is_locked(locked_until: datetime | None, now: datetime) -> bool:
     return locked_until is not None and locked_until > now
 
 
-def after_failed_login(
-    failed_logins: int, locked_until: datetime | None, now: datetime
-) -> tuple[int, datetime | None]:
-    """The new (counter, locked_until) after a wrong password.
-
-    A lock that has run out starts a fresh count, so one more mistake does not lock again.
-    """
-    if locked_until is not None and locked_until <= now:
-        failed_logins = 0
-    failed_logins += 1
-    if failed_logins >= MAX_FAILED_LOGINS:
-        return failed_logins, now + LOCK_DURATION
-    return failed_logins, None
+def sign_in_refused() -> str:
+    """The one answer to a wrong name, a wrong password and a locked account alike."""
+    return _("User name or password is wrong, or the account is locked for a while.")
 
 
-def effective_failed_logins(
-    failed_logins: int, locked_until: datetime | None, now: datetime
-) -> int:
-    """What the sign-in form should count: a run-out lock counts as a clean slate."""
-    if locked_until is not None and locked_until <= now:
-        return 0
-    if is_locked(locked_until, now):
-        return max(failed_logins, MAX_FAILED_LOGINS)
-    return failed_logins
+def sign_in_throttled() -> str:
+    return _("Too many sign-in attempts from your address. Wait a minute and try again.")
 
-
-def lock_message(locked_until: datetime, now: datetime) -> str:
-    minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-    return ngettext(
-        "This account is locked after {attempts} failed sign-ins. "
-        "Try again in {minutes} minute, or ask an admin to reset it.",
-        "This account is locked after {attempts} failed sign-ins. "
-        "Try again in {minutes} minutes, or ask an admin to reset it.",
-        minutes,
-    ).format(attempts=MAX_FAILED_LOGINS, minutes=minutes)

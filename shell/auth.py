@@ -1,35 +1,43 @@
-"""Sign-in with streamlit-authenticator, fed from the users table one person at a time.
+"""Sign-in: the password form, the session cookie, and the server-side session behind it.
 
-The authenticator expects a credentials dict of every user; building one of 5,000 people on
-every run would make each page's cost grow with the organisation. Instead its
-``credentials["usernames"]`` is a mapping that loads the one person asked for. The
-authenticator also mutates that mapping (failed-login counters); those changes are written
-back to the users table after each sign-in attempt, so a lock holds across reruns and servers.
+A sign-in creates a session record in the database (db/commands/sign_in.py) and gives the
+browser a cookie holding that session's random token, signed (HS256) with the cookie key.
+Every run checks the record, so signing out, a password change or reset, "sign out
+everywhere" and deactivation end a session at once, on every server, and a copied cookie
+signs nobody in afterwards. A cookie that is malformed, forged, of another algorithm or
+expired is ignored and cleared: the person is simply signed out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
-from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import extra_streamlit_components as stx
+import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
-from streamlit_authenticator.utilities.exceptions import LoginError
 
-from core.accounts import MAX_FAILED_LOGINS, effective_failed_logins, is_locked, lock_message
-from core.errors import ValidationError
+from core.accounts import attempts_per_minute, session_policy
 from core.i18n import _
-from core.validation import validate_username
-from db import commands, queries
+from db import queries
+from db.commands import sign_in as sign_in_commands
 from db.engine import PROJECT_ROOT
 from db.models import utcnow
+from db.sign_in import sign_in_with_password
 from shell import store
 
 COOKIE_NAME = "okr_tracker_auth"
-COOKIE_EXPIRY_DAYS = 7
 LOCAL_KEY_FILE = PROJECT_ROOT / ".streamlit" / "cookie_key"
+TOKEN_KEY = "auth.token"  # this browser session's session token
+CHECKED_KEY = "auth.checked"  # (database version, session record) of the last check
+TOUCHED_KEY = "auth.touched"  # when this browser session last moved its idle clock
+ENDED_KEY = "auth.ended"  # signed out here: the cookie the browser sent is not read again
+NOTICE_KEY = "auth.notice"  # why the session ended, said once on the sign-in screen
+TOUCH_EVERY = timedelta(minutes=5)
+SIGNED_IN_KEYS = ("authentication_status", "username", "name")
 
 
 class ConfigurationError(RuntimeError):
@@ -44,7 +52,9 @@ def cookie_key() -> str:
         if len(key.encode()) < 32:
             raise ConfigurationError(_("The cookie key must be at least 32 bytes long."))
         return key
-    if os.environ.get("OKR_ENV", "").lower() == "production":
+    from db.deployment import is_production  # imported here: this module is rewritten apart
+
+    if is_production():
         raise ConfigurationError(
             _(
                 "No cookie signing key is configured. Set OKR_COOKIE_KEY (at least 32 random "
@@ -66,108 +76,160 @@ def _secret(name: str) -> str | None:
 
 
 def _local_key(path: Path) -> str:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    """The key in ``path``, made on first start: 0600 from the moment the file has its name,
+    and servers starting at once all use the one that got there first."""
+    from db.private_files import create_private_once  # see cookie_key
+
+    key = create_private_once(path, secrets.token_urlsafe(48)).strip()
+    if len(key.encode()) < 32:
+        raise ConfigurationError(
+            _(
+                "The cookie key file {path} is damaged (shorter than 32 bytes): delete it, "
+                "and a new key is made at the next start."
+            ).format(path=path)
+        )
+    return key
 
 
-class SignInDirectory(dict):
-    """credentials["usernames"] for the authenticator, loading one person on demand."""
-
-    def __init__(self, load: Callable[[str], queries.SignInRecord | None]):
-        super().__init__()
-        self._load = load
-        self.records: dict[str, queries.SignInRecord] = {}
-
-    def _entry(self, username: object) -> dict | None:
-        if not isinstance(username, str) or not _could_exist(username):
-            return None
-        if not dict.__contains__(self, username):
-            record = self._load(username)
-            if record is None:
-                return None
-            self.records[username] = record
-            dict.__setitem__(self, username, _credentials(record))
-        return dict.__getitem__(self, username)
-
-    def __contains__(self, username: object) -> bool:
-        return self._entry(username) is not None
-
-    def __getitem__(self, username: str) -> dict:
-        entry = self._entry(username)
-        if entry is None:
-            raise KeyError(username)
-        return entry
-
-    def get(self, username: str, default=None):
-        entry = self._entry(username)
-        return default if entry is None else entry
-
-    def counter_changes(self) -> dict[str, tuple[int, int]]:
-        """{username: (counter before, counter after)} for people the form touched."""
-        changes = {}
-        for username, record in self.records.items():
-            before = effective_failed_logins(record.failed_logins, record.locked_until, utcnow())
-            after = dict.__getitem__(self, username).get("failed_login_attempts", 0)
-            if after != before:
-                changes[username] = (before, after)
-        return changes
+# --- the cookie ----------------------------------------------------------------------------
 
 
-def _could_exist(username: str) -> bool:
-    """Whether an account could have this name; others (NUL, emoji, …) never reach the
-    database, where PostgreSQL would refuse a NUL in a query instead of finding no one."""
+def cookie_manager() -> stx.CookieManager:
+    """The browser's cookies (a component: make it once per run, in app.py)."""
+    return stx.CookieManager(key="app.cookies")
+
+
+def cookie_value(token: str, expires_at: datetime, key: str) -> str:
+    return jwt.encode({"sid": token, "exp": int(expires_at.timestamp())}, key, algorithm="HS256")
+
+
+def token_in_cookie(value: object, key: str) -> str | None:
+    """The session token in a cookie this server signed and that has not expired, else None:
+    a wrong signature, another algorithm (``none`` included), garbage or an old cookie."""
+    if not isinstance(value, str) or not value or len(value) > 4096:
+        return None
     try:
-        validate_username(username)
-    except ValidationError:
-        return False
-    return True
+        claims = jwt.decode(value, key, algorithms=["HS256"], options={"require": ["exp", "sid"]})
+    except Exception:  # every malformed cookie is just no sign-in, never an error page
+        return None
+    token = claims.get("sid")
+    return token if isinstance(token, str) and 20 <= len(token) <= 100 else None
 
 
-def _credentials(record: queries.SignInRecord) -> dict:
-    return {
-        "name": record.display_name,
-        "email": record.email,
-        "password": record.password_hash,
-        "roles": [record.role],
-        "failed_login_attempts": effective_failed_logins(
-            record.failed_logins, record.locked_until, utcnow()
-        ),
-        "logged_in": False,
-    }
-
-
-def make_authenticator() -> tuple[stauth.Authenticate, SignInDirectory]:
-    """Build the authenticator (once per run, only in app.py: it renders a cookie component)."""
-    authenticator = stauth.Authenticate(
-        {"usernames": {}},
-        cookie_name=COOKIE_NAME,
-        cookie_key=cookie_key(),
-        cookie_expiry_days=COOKIE_EXPIRY_DAYS,
-        auto_hash=False,
-        login_sleep_time=0,
+def _set_cookie(cookies: stx.CookieManager, token: str) -> None:
+    expires_at = datetime.now() + session_policy().lifetime
+    cookies.set(
+        COOKIE_NAME,
+        cookie_value(token, expires_at, cookie_key()),
+        key="app.cookies.set",
+        expires_at=expires_at,
+        same_site="strict",
     )
-    directory = SignInDirectory(lambda username: store.read(queries.sign_in_record, username))
-    model = authenticator.authentication_controller.authentication_model
-    model.credentials["usernames"] = directory
-    return authenticator, directory
 
 
-def render_login(authenticator: stauth.Authenticate, directory: SignInDirectory) -> None:
-    """Sign in by the cookie, else by the form. The form sits in a placeholder that is
-    emptied once signed in, so the page that was asked for appears in the same run; the
-    cookie is written outside it (and with no st.rerun() after it, or it never reaches the
-    browser)."""
-    try:
-        authenticator.login(location="unrendered")  # the cookie, when there is a valid one
-    except LoginError as error:  # a cookie for a person who can no longer sign in
-        authenticator.cookie_controller.delete_cookie()
-        _show_login_error(directory, str(error))
-        return
-    if st.session_state.get("authentication_status"):
-        return
+def _clear_cookie(cookies: stx.CookieManager) -> None:
+    with contextlib.suppress(KeyError):  # the component had not read the cookie yet
+        cookies.delete(COOKIE_NAME, key="app.cookies.delete")
+
+
+# --- who is signed in --------------------------------------------------------------------
+
+
+def client_address() -> str | None:
+    """The browser's address; behind a proxy that appends it to X-Forwarded-For (nginx),
+    set OKR_TRUST_PROXY=1 to use that instead of the proxy's own."""
+    address = st.context.ip_address
+    if os.environ.get("OKR_TRUST_PROXY") == "1":
+        forwarded = st.context.headers.get("X-Forwarded-For")
+        if isinstance(forwarded, str) and forwarded.strip():
+            address = forwarded.split(",")[-1].strip()
+    return address[:64] if isinstance(address, str) and address else None
+
+
+def enter(username: str, token: str, display_name: str | None = None) -> None:
+    """Mark this browser session signed in with a server-side session's token."""
+    st.session_state[TOKEN_KEY] = token
+    st.session_state["authentication_status"] = True
+    st.session_state["username"] = username
+    st.session_state["name"] = display_name or username
+    st.session_state[TOUCHED_KEY] = utcnow()
+    st.session_state.pop(CHECKED_KEY, None)
+    st.session_state.pop(ENDED_KEY, None)
+
+
+def current_token() -> str | None:
+    return st.session_state.get(TOKEN_KEY)
+
+
+def _leave(notice: str | None = None) -> None:
+    for key in (TOKEN_KEY, CHECKED_KEY, TOUCHED_KEY, *SIGNED_IN_KEYS):
+        st.session_state.pop(key, None)
+    st.session_state[ENDED_KEY] = True
+    if notice:
+        st.session_state[NOTICE_KEY] = notice
+
+
+def signed_in_username(cookies: stx.CookieManager) -> str | None:
+    """The username of this browser session's live server-side session, else None.
+
+    Checked on every run against the database (read again only when the database changed:
+    every way of ending a session leaves an audit row); a cookie signs in a new browser
+    session once."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token is None and not st.session_state.get(ENDED_KEY):
+        token = _resume_from_cookie(cookies)
+    if token is None:
+        return None
+    record = _session_record(token)
+    now = utcnow()
+    policy = session_policy()
+    last_seen = max(record.last_seen_at, st.session_state.get(TOUCHED_KEY, now)) if record else now
+    if record is None or policy.ended(record.created_at, last_seen, now):
+        _leave(_("Your session has ended. Sign in again."))
+        _clear_cookie(cookies)
+        return None
+    if now - st.session_state.get(TOUCHED_KEY, record.last_seen_at) >= TOUCH_EVERY:
+        store.bookkeeping(sign_in_commands.touch_session, token, now)
+        st.session_state[TOUCHED_KEY] = now
+    return record.username
+
+
+def _resume_from_cookie(cookies: stx.CookieManager) -> str | None:
+    value = st.context.cookies.get(COOKIE_NAME)
+    if value is None:
+        return None
+    token = token_in_cookie(value, cookie_key())
+    record = _session_record(token, fresh=True) if token else None
+    if record is None or session_policy().ended(record.created_at, record.last_seen_at, utcnow()):
+        _leave()
+        _clear_cookie(cookies)  # forged, expired or ended: forget it, quietly
+        return None
+    store.bookkeeping(sign_in_commands.resume_session, token, utcnow())
+    enter(record.username, token, record.display_name)
+    return token
+
+
+def _session_record(token: str, fresh: bool = False) -> queries.SessionRecord | None:
+    """The live session of this token as of the database's newest write (kept per browser
+    session until the database changes)."""
+    version = store.exact_version()
+    checked = st.session_state.get(CHECKED_KEY)
+    if not fresh and checked and checked[0] == version:
+        return checked[1]
+    record = store.read(queries.session_record, sign_in_commands.token_hash(token))
+    st.session_state[CHECKED_KEY] = (version, record)
+    return record
+
+
+# --- the form and signing out -----------------------------------------------------------
+
+
+def render_login(cookies: stx.CookieManager) -> None:
+    """The sign-in form. On a right password the session begins in this same run (no
+    st.rerun(): the cookie component must reach the browser)."""
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.info(notice, icon=":material/logout:")
     box = st.empty()
     with box.form("app.login"):
         st.subheader(_("Sign in"))
@@ -181,50 +243,26 @@ def render_login(authenticator: stauth.Authenticate, directory: SignInDirectory)
         submitted = st.form_submit_button(_("Sign in"), type="primary")
     if not submitted:
         return
-    try:
-        authenticator.authentication_controller.login(
-            username, password, max_login_attempts=MAX_FAILED_LOGINS
-        )
-    except LoginError as error:
-        _show_login_error(directory, str(error))
+    result = sign_in_with_password(
+        store.database().sessions,
+        username.strip(),
+        password,
+        client_address(),
+        session_policy(),
+        attempts_per_minute(),
+    )
+    if result.token is None:
+        st.error(result.message, icon=":material/error:")
         return
-    _persist_attempts(directory)
-    if st.session_state.get("authentication_status"):
-        box.empty()
-        authenticator.cookie_controller.set_cookie()
-    elif not _show_lock(directory):
-        st.error(_("Incorrect username or password."), icon=":material/error:")
+    box.empty()
+    enter(username.strip().lower(), result.token)
+    _set_cookie(cookies, result.token)
 
 
-def _persist_attempts(directory: SignInDirectory) -> None:
-    for username, (before, after) in directory.counter_changes().items():
-        if after > before:
-            store.write(commands.record_failed_login, username, show_error=False)
-        elif after == 0:
-            store.write(commands.record_successful_login, username, show_error=False)
-
-
-def _show_lock(directory: SignInDirectory) -> bool:
-    """Show the lock message for an account that is (now) locked; True when shown."""
-    for username in directory.records:
-        record = store.read(queries.sign_in_record, username)
-        if record and is_locked(record.locked_until, utcnow()):
-            st.error(lock_message(record.locked_until, utcnow()), icon=":material/lock:")
-            return True
-    return False
-
-
-def _show_login_error(directory: SignInDirectory, message: str) -> None:
-    st.session_state["authentication_status"] = None
-    if not _show_lock(directory):
-        st.error(
-            _("Your sign-in could not be completed; sign in again.")
-            if "authorized" in message
-            else _("Incorrect username or password."),
-            icon=":material/error:",
-        )
-
-
-def sign_out(authenticator: stauth.Authenticate) -> None:
-    """End the session without a button (e.g. the account was deactivated meanwhile)."""
-    authenticator.logout(location="unrendered")
+def sign_out(cookies: stx.CookieManager) -> None:
+    """End this session here and in the database; a copy of its cookie no longer works."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token:
+        store.bookkeeping(sign_in_commands.end_session, token, utcnow())
+    _leave()
+    _clear_cookie(cookies)

@@ -522,6 +522,18 @@ def write(
     return Outcome(True, value)
 
 
+def bookkeeping(command: Callable[..., Any], *args: Any) -> None:
+    """A write that changes nothing a page shows (a session seen, resumed or ended): one
+    transaction, and this session's views stay as they are."""
+    with transaction(database().sessions) as session:
+        command(session, *args)
+
+
+def exact_version() -> int:
+    """The newest audit id as this run began (every write leaves one)."""
+    return st.session_state[_EXACT_VERSION_KEY].newest
+
+
 def _refused(message: str, show_error: bool) -> Outcome:
     if show_error:
         st.error(message, icon=":material/error:")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TypeVar
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound, StaleVersion
 from core.i18n import _
+from db.models import SignInSession, User, utcnow
 
 T = TypeVar("T")
 
@@ -36,3 +39,28 @@ def check_version(record, expected_version: int | None) -> None:
     """Refuse an edit made on an outdated version (no lost updates)."""
     if expected_version is not None and record.version != expected_version:
         raise StaleVersion()
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a session's token (the token itself only the browser)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def revoke_sessions(session: Session, user: User, keep_token: str | None = None) -> int:
+    """End every live session of ``user`` but the kept one, and refuse the single sign-on
+    identities issued until now. For password changes and resets, deactivation and "sign
+    out everywhere" (each audits itself)."""
+    now = utcnow()
+    user.sessions_revoked_at = now
+    keep = token_hash(keep_token) if keep_token else None
+    result = session.execute(
+        update(SignInSession)
+        .where(
+            SignInSession.user_id == user.id,
+            SignInSession.revoked_at.is_(None),
+            SignInSession.token_hash != (keep or ""),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

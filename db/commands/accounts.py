@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import accounts
 from core.enums import Role
 from core.errors import PermissionDenied, ValidationError
 from core.i18n import N_, _
 from core.permissions import Actor, require_admin
 from core.validation import clean_text, validate_email, validate_password, validate_username
 from db import audit
-from db.commands._common import get_for_update, get_or_refuse
+from db.commands._common import get_for_update, get_or_refuse, revoke_sessions
 from db.deployment import require_setup_token
-from db.models import Team, User, utcnow
+from db.models import Team, User
 from db.security import hash_password, verify_password
 
 LANGUAGES = ("en", "vi")
@@ -52,32 +51,10 @@ def create_first_admin(session: Session, data: UserInput, setup_token: str | Non
     return user.id
 
 
-def record_failed_login(session: Session, username: str) -> None:
-    user = _user_by_username_for_update(session, username)
-    if user is None:
-        return
-    user.failed_logins, user.locked_until = accounts.after_failed_login(
-        user.failed_logins, user.locked_until, utcnow()
-    )
-    if user.locked_until is not None:
-        audit.record(
-            session,
-            None,
-            "user.locked",
-            "user",
-            user.id,
-            None,
-            {"locked_until": user.locked_until.isoformat()},
-        )
-
-
-def record_successful_login(session: Session, username: str) -> None:
-    user = _user_by_username_for_update(session, username)
-    if user is not None and (user.failed_logins or user.locked_until):
-        user.failed_logins, user.locked_until = 0, None
-
-
-def change_password(session: Session, actor: Actor, current: str, new: str) -> None:
+def change_password(
+    session: Session, actor: Actor, current: str, new: str, keep_token: str | None = None
+) -> None:
+    """A new password ends every other session of the person (``keep_token``: this one)."""
     user = get_for_update(session, User, actor.id, N_("account"))
     if not verify_password(current or "", user.password_hash):
         raise ValidationError(_("The current password is not correct."))
@@ -85,6 +62,7 @@ def change_password(session: Session, actor: Actor, current: str, new: str) -> N
     if new == current:
         raise ValidationError(_("The new password must differ from the current one."))
     user.password_hash = hash_password(new)
+    revoke_sessions(session, user, keep_token)
     audit.record(session, actor.id, "user.change_password", "user", user.id)
 
 
@@ -122,6 +100,8 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
         raise ValidationError(_("You cannot deactivate your own account."))
     before = audit.snapshot(user)
     user.active = bool(active)
+    if not user.active:
+        revoke_sessions(session, user)
     audit.record(
         session,
         actor.id,
@@ -134,12 +114,14 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
 
 
 def reset_password(session: Session, actor: Actor, user_id: int, new_password: str) -> None:
-    """Set a new password and lift any lock; the person should change it after signing in."""
+    """Set a new password, lift any lock and end the person's sessions; they should change
+    it after signing in."""
     require_admin(actor)
     user = get_for_update(session, User, user_id, N_("person"))
     _check_password(new_password)
     user.password_hash = hash_password(new_password)
     user.failed_logins, user.locked_until = 0, None
+    revoke_sessions(session, user)
     audit.record(session, actor.id, "user.reset_password", "user", user.id)
 
 
@@ -227,11 +209,3 @@ def _valid_manager(session: Session, manager_id: int | None, user_id: int | None
         seen.add(current.id)
         current = session.get(User, current.manager_id) if current.manager_id else None
     return manager.id
-
-
-def _user_by_username_for_update(session: Session, username: str) -> User | None:
-    try:
-        username = validate_username(username)
-    except ValidationError:  # no account can have this name (and NUL would upset PostgreSQL)
-        return None
-    return session.scalar(select(User).where(User.username == username).with_for_update())

@@ -4,12 +4,13 @@ DataFrames (never ORM objects, so results can be cached)."""
 from db.queries import okrs
 from db.queries.accounts import (
     CurrentUser,
-    SignInRecord,
+    SessionRecord,
     current_user,
     data_version,
     has_users,
     led_team_ids,
-    sign_in_record,
+    live_sessions,
+    session_record,
 )
 from db.queries.okrs import owned_objectives
 from db.queries.org import (
@@ -26,17 +27,18 @@ __all__ = [
     "okrs",
     "CurrentUser",
     "CycleRow",
-    "SignInRecord",
+    "SessionRecord",
     "current_user",
     "cycles",
     "data_version",
     "default_cycle_id",
     "has_users",
     "led_team_ids",
+    "live_sessions",
     "owned_objectives",
     "people_page",
     "person_options",
-    "sign_in_record",
+    "session_record",
     "status_settings",
     "teams_frame",
 ]

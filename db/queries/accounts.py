@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+import pandas as pd
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.permissions import Actor
-from db.models import AuditLog, Team, User
+from db.audit import SESSION_ACTIONS
+from db.models import AuditLog, SignInSession, Team, User, utcnow
 
 
 @dataclass(frozen=True)
-class SignInRecord:
+class SessionRecord:
+    """A live sign-in session: not ended, not past its lifetime, its person active."""
+
     username: str
     display_name: str
-    email: str | None
-    password_hash: str
-    role: str
-    failed_logins: int
-    locked_until: datetime | None
+    created_at: datetime
+    last_seen_at: datetime
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,11 @@ def writes_after(
     session: Session | Connection, audit_id: int, limit: int
 ) -> list[tuple[int, int | None, int | None]]:
     """(audit id, cycle id, team id) of the writes after ``audit_id``, oldest first, at most
-    ``limit``: a cycle id marks a check-in into that cycle and team (see db/audit.record)."""
+    ``limit``: a cycle id marks a check-in into that cycle and team (see db/audit.record).
+    Signing in and out changes nothing a page shows: those rows are left out."""
     rows = session.execute(
         select(AuditLog.id, AuditLog.cycle_id, AuditLog.team_id)
-        .where(AuditLog.id > audit_id)
+        .where(AuditLog.id > audit_id, AuditLog.action.not_in(SESSION_ACTIONS))
         .order_by(AuditLog.id)
         .limit(limit)
     )
@@ -68,22 +71,43 @@ def has_users(session: Session) -> bool:
     return session.scalar(select(User.id).limit(1)) is not None
 
 
-def sign_in_record(session: Session, username: str) -> SignInRecord | None:
-    """What the sign-in form needs for one active person (deactivated people cannot sign in)."""
-    user = session.scalar(
-        select(User).where(User.username == username.strip().lower(), User.active.is_(True))
-    )
-    if user is None:
-        return None
-    return SignInRecord(
-        user.username,
-        user.display_name,
-        user.email,
-        user.password_hash,
-        user.role,
-        user.failed_logins,
-        user.locked_until,
-    )
+def session_record(session: Session, token_hash: str) -> SessionRecord | None:
+    row = session.execute(
+        select(
+            User.username, User.display_name, SignInSession.created_at, SignInSession.last_seen_at
+        )
+        .join(User, User.id == SignInSession.user_id)
+        .where(
+            SignInSession.token_hash == token_hash,
+            SignInSession.revoked_at.is_(None),
+            SignInSession.expires_at > utcnow(),
+            User.active.is_(True),
+        )
+    ).first()
+    return SessionRecord(*row) if row else None
+
+
+def live_sessions(session: Session, user_id: int, current_token: str | None) -> pd.DataFrame:
+    """The person's sessions that have not ended, newest first; ``this`` marks the one of
+    ``current_token`` (the browser asking)."""
+    current = hashlib.sha256(current_token.encode()).hexdigest() if current_token else ""
+    rows = session.execute(
+        select(
+            SignInSession.method,
+            SignInSession.client,
+            SignInSession.created_at,
+            SignInSession.last_seen_at,
+            SignInSession.token_hash == current,
+        )
+        .where(
+            SignInSession.user_id == user_id,
+            SignInSession.revoked_at.is_(None),
+            SignInSession.expires_at > utcnow(),
+        )
+        .order_by(SignInSession.last_seen_at.desc())
+    ).all()
+    columns = ["method", "client", "created_at", "last_seen_at", "this"]
+    return pd.DataFrame([tuple(row) for row in rows], columns=columns)
 
 
 def current_user(session: Session, username: str) -> CurrentUser | None:

@@ -6,11 +6,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.accounts import SessionPolicy
 from core.errors import DomainError, PermissionDenied, ValidationError
 from core.settings import StatusSettings
 from db import commands, queries
 from db.models import AuditLog, Cycle, Team, User
 from db.security import verify_password
+from db.sign_in import sign_in_with_password
 from tests.factories import PASSWORD, build_org, run
 
 
@@ -181,18 +183,18 @@ def test_cycles_refuse_bad_dates_duplicates_and_overlapping_active_cycles(org):
 
 
 def test_lockout_after_five_failures_and_reset_by_admin(org):
-    for _ in range(4):
-        run(org.sessions, commands.record_failed_login, "mia")
-    with org.sessions() as session:
-        assert queries.sign_in_record(session, "mia").locked_until is None
-    run(org.sessions, commands.record_failed_login, "mia")
-    with org.sessions() as session:
-        assert queries.sign_in_record(session, "mia").locked_until is not None
+    for _ in range(5):
+        sign_in_with_password(org.sessions, "mia", "wrong-password", None, SessionPolicy(), 20)
+    assert password_of(org, "mia").locked_until is not None
     run(org.sessions, commands.reset_password, org.admin, org.ids["mia"], "a-new-password-1")
-    with org.sessions() as session:
-        record = queries.sign_in_record(session, "mia")
+    record = password_of(org, "mia")
     assert record.failed_logins == 0 and record.locked_until is None
     assert verify_password("a-new-password-1", record.password_hash)
+
+
+def password_of(org, username: str) -> User:
+    with org.sessions() as session:
+        return session.scalars(select(User).where(User.username == username)).one()
 
 
 def test_change_password_checks_the_current_one(org):
@@ -207,16 +209,13 @@ def test_change_password_checks_the_current_one(org):
         match="current password is not correct",
     )
     run(org.sessions, commands.change_password, mia, PASSWORD, "another-pw-12")
-    with org.sessions() as session:
-        assert verify_password(
-            "another-pw-12", queries.sign_in_record(session, "mia").password_hash
-        )
+    assert verify_password("another-pw-12", password_of(org, "mia").password_hash)
 
 
 def test_deactivated_people_cannot_sign_in_and_admins_cannot_lock_themselves_out(org):
     run(org.sessions, commands.set_user_active, org.admin, org.ids["max"], False)
     with org.sessions() as session:
-        assert queries.sign_in_record(session, "max") is None
+        assert not session.scalar(select(User.active).where(User.username == "max"))
         assert queries.current_user(session, "max") is None
     refused(
         org,
