@@ -52,7 +52,7 @@ def cookie_key() -> str:
         if len(key.encode()) < 32:
             raise ConfigurationError(_("The cookie key must be at least 32 bytes long."))
         return key
-    from db.deployment import is_production  # imported here: this module is rewritten apart
+    from db.deployment import is_production
 
     if is_production():
         raise ConfigurationError(
@@ -78,7 +78,7 @@ def _secret(name: str) -> str | None:
 def _local_key(path: Path) -> str:
     """The key in ``path``, made on first start: 0600 from the moment the file has its name,
     and servers starting at once all use the one that got there first."""
-    from db.private_files import create_private_once  # see cookie_key
+    from db.private_files import create_private_once
 
     key = create_private_once(path, secrets.token_urlsafe(48)).strip()
     if len(key.encode()) < 32:
