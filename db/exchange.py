@@ -14,21 +14,17 @@ columns (docs/import-template.md); db/commands/imports.py checks and writes them
 
 from __future__ import annotations
 
-import csv
 import io
 import re
-import zipfile
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as _ILLEGAL
 from sqlalchemy import and_, false, select, true
 from sqlalchemy.orm import Session, aliased
 
+from core import files_out
 from core.errors import ValidationError
 from core.i18n import _, format_decimal
 from core.permissions import Actor, require_admin
@@ -94,13 +90,11 @@ def template_frame() -> pd.DataFrame:
 
 
 def template_xlsx() -> bytes:
-    frame = template_frame()
-    return to_xlsx([(IMPORT_SHEET, list(frame.columns), frame.itertuples(index=False))])
+    return files_out.xlsx_bytes([(IMPORT_SHEET, *files_out.frame_table(template_frame()))])
 
 
 def template_csv() -> bytes:
-    frame = template_frame()
-    return _csv_bytes(list(frame.columns), frame.itertuples(index=False))
+    return files_out.csv_bytes(template_frame())
 
 
 def write_templates(root: Path) -> None:
@@ -206,23 +200,17 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
 
 # --- export ----------------------------------------------------------------------------------
 
-Sheet = tuple[str, list[str], Iterable[Iterable]]
+Sheet = files_out.Sheet
 
 
 def export_xlsx(session: Session, actor: Actor, cycle_id: int | None) -> bytes:
     """A cycle (or everything, ``cycle_id`` None) as an Excel workbook."""
-    return to_xlsx(export_sheets(session, actor, cycle_id))
+    return files_out.xlsx_bytes(export_sheets(session, actor, cycle_id))
 
 
 def export_csv_zip(session: Session, actor: Actor, cycle_id: int | None) -> bytes:
     """A cycle (or everything) as a zip of CSV files, one per sheet."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, columns, rows in export_sheets(session, actor, cycle_id):
-            entry = archive.open(f"{name}.csv", "w")
-            with io.TextIOWrapper(entry, "utf-8-sig", newline="") as text:
-                _write_csv(text, columns, rows)
-    return out.getvalue()
+    return files_out.csv_zip(export_sheets(session, actor, cycle_id))
 
 
 def export_sheets(session: Session, actor: Actor, cycle_id: int | None) -> Iterator[Sheet]:
@@ -422,64 +410,8 @@ def _okr_rows(session: Session, cycle_id: int | None) -> Iterator[tuple]:
                    *[None] * 3, *kr_fields)  # fmt: skip
 
 
-# --- writing files ---------------------------------------------------------------------------
-
-MAX_SHEET_ROWS = 1_048_575  # Excel's limit, less the header; longer tables continue on "name~2"
-_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")  # what a spreadsheet might run as a formula
-_DEFUSED = re.compile(r"^'(?='*[=+\-@\t\r])")
-
-
-def to_xlsx(sheets: Iterable[Sheet]) -> bytes:
-    """Sheets as an .xlsx workbook; text cells are always text, never formulas."""
-    workbook = Workbook(write_only=True)
-    for name, columns, rows in sheets:
-        sheet, part, count = workbook.create_sheet(name), 1, 0
-        sheet.append(columns)
-        for row in rows:
-            if count == MAX_SHEET_ROWS:
-                part, count = part + 1, 0
-                sheet = workbook.create_sheet(f"{name}~{part}")
-                sheet.append(columns)
-            sheet.append([_xlsx_cell(sheet, value) for value in row])
-            count += 1
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _xlsx_cell(sheet, value):
-    if not isinstance(value, str) or not (value.startswith("=") or _ILLEGAL.search(value)):
-        return value  # plain values: a WriteOnlyCell each would cost a tenth of the export
-    cell = WriteOnlyCell(sheet, value=_ILLEGAL.sub("", value))
-    cell.data_type = "s"  # "=SUM(…)" in a title stays text
-    return cell
-
-
-def _csv_bytes(columns: list[str], rows: Iterable[Iterable]) -> bytes:
-    out = io.StringIO(newline="")
-    _write_csv(out, columns, rows)
-    return out.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Vietnamese correctly
-
-
-def _write_csv(out, columns: list[str], rows: Iterable[Iterable]) -> None:
-    """CSV text; text a spreadsheet would run as a formula gets a leading apostrophe (reading
-    a CSV back removes exactly one, see _read_csv)."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and _FORMULA_START.match(value):
-        return "'" + value
-    return value
+# A text cell the export wrote as '=… (so a spreadsheet shows it as text) is read back as =….
+_DEFUSED = files_out.NEUTRALISED
 
 
 if __name__ == "__main__":

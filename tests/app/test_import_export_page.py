@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from core import files_out
 from db import exchange
 from db.models import KeyResult, Objective
 from tests.app.helpers import button, can_open, errors, sign_in
@@ -109,7 +110,7 @@ def test_a_valid_file_imports_in_one_click(org, app_db):
 
 
 def test_an_excel_file_imports_too(org, app_db):
-    xlsx = exchange.to_xlsx([("okrs", list(exchange.COLUMNS), [row.split(",") for row in GOOD])])
+    xlsx = files_out.xlsx_bytes([("okrs", exchange.COLUMNS, [row.split(",") for row in GOOD])])
     at = upload(open_page(), "okrs.xlsx", xlsx)
     assert at.success[0].value.startswith("All 3 rows are valid")
 

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from core import files_out
 from core.errors import PermissionDenied, ValidationError
 from db import commands, exchange
 from db.commands import CheckInInput, KRInput, ObjectiveInput
@@ -434,7 +435,7 @@ def test_csv_cells_that_look_like_formulas_survive_a_round_trip():
         ("objective", f"O{i}", "Now", "company", "", "eve", title, *[""] * 10)
         for i, title in enumerate(titles)
     ]
-    data = exchange._csv_bytes(list(exchange.COLUMNS), rows)
+    data = files_out.csv_bytes(exchange.COLUMNS, rows)
     written = [row[6] for row in csv.reader(io.StringIO(data.decode("utf-8-sig")))][1:]
     assert written == [
         '\'=HYPERLINK("x")',
