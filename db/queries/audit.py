@@ -11,8 +11,6 @@ that page only. The CSV export is bounded (CSV_LIMIT rows, newest first).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -22,13 +20,13 @@ import pandas as pd
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from core import files_out
 from core.i18n import N_, _
 from core.permissions import Actor, require_admin
 from db.models import AuditLog, Cycle, KeyResult, Kudos, Objective, Team, User
 
 PAGE_SIZE = 50
 CSV_LIMIT = 10_000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = ["id", "at", "actor_id", "who", "action", "entity", "entity_id", "what"]
 # The kinds of record, as the "Record" column names one without a title ("cycle #3").
@@ -171,33 +169,33 @@ def audit_entry(session: Session, actor: Actor, entry_id: int) -> AuditEntry | N
     )
 
 
-def audit_csv(session: Session, actor: Actor, filters: AuditFilter, limit: int = CSV_LIMIT) -> str:
-    """The filtered log as CSV (newest first, at most ``limit`` rows), before/after as JSON.
-    Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+def audit_csv(
+    session: Session, actor: Actor, filters: AuditFilter, limit: int = CSV_LIMIT
+) -> bytes:
+    """The filtered log as a CSV file (newest first, at most ``limit`` rows), before/after as
+    JSON; written by core.files_out (text a spreadsheet would run as a formula is text)."""
     require_admin(actor)
     rows = session.execute(
         _filtered(_listing(), filters).order_by(AuditLog.id.desc()).limit(limit)
     ).all()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["id", "at_utc", "who", "action", "entity", "entity_id", "what", "before", "after"]
-    )
-    for row in rows:
-        writer.writerow(
-            [
+    columns = ["id", "at_utc", "who", "action", "entity", "entity_id", "what", "before", "after"]
+    return files_out.csv_bytes(
+        columns,
+        (
+            (
                 row.id,
-                row.at.isoformat(sep=" "),
-                _cell(row.who),
+                row.at,
+                row.who,
                 row.action,
                 row.entity,
-                "" if row.entity_id is None else row.entity_id,
-                _cell(_what(row)),
-                _cell(_json(row.before)),
-                _cell(_json(row.after)),
-            ]
-        )
-    return out.getvalue()
+                row.entity_id,
+                _what(row),
+                _json(row.before),
+                _json(row.after),
+            )
+            for row in rows
+        ),
+    )
 
 
 def actions(session: Session, actor: Actor) -> list[str]:
@@ -294,7 +292,3 @@ def _row(row) -> dict:
 
 def _json(value: Any) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _cell(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text

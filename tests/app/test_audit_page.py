@@ -166,8 +166,8 @@ def test_the_csv_has_the_filtered_entries_and_defuses_formulas(org, app_db):
     at = open_audit()
     assert any("Download CSV" in b.label for b in at.get("download_button"))
     with app_db() as session:
-        text = audit.audit_csv(session, org.admin, audit.AuditFilter(entity="key_result"))
-    rows = list(csv.DictReader(io.StringIO(text)))
+        data = audit.audit_csv(session, org.admin, audit.AuditFilter(entity="key_result"))
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [r["action"] for r in rows] == ["key_result.create"]
     assert rows[0]["what"] == '\'=HYPERLINK("x") signups'  # a spreadsheet shows it as text
     assert '"title": "=HYPERLINK' in rows[0]["after"]
