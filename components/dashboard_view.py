@@ -14,22 +14,18 @@ import pandas as pd
 import streamlit as st
 from babel import numbers
 
-from core import i18n
+from core import files_out, i18n
 from core.i18n import _, format_date, ngettext, pgettext
 from core.progress import format_progress
 from core.status import status_label
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
-
-
 def download(frame: pd.DataFrame, file_name: str, key: str, label: str | None = None) -> None:
-    """A CSV download of ``frame``, made when the button is clicked (not on every run).
-    ``label``: already translated (default: "Download CSV")."""
+    """A CSV download of ``frame``, made when the button is clicked (not on every run) by
+    core.files_out. ``label``: already translated (default: "Download CSV")."""
     st.download_button(
         _("Download CSV") if label is None else label,
-        lambda: csv_bytes(frame),
+        lambda: files_out.csv_bytes(frame),
         file_name=file_name,
         mime="text/csv",
         key=key,

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from components.okr_view import badge_text
-from core import i18n
+from core import files_out, i18n
 from core.enums import CycleState, cycle_state_label
 from core.i18n import N_, _
 from core.scoring import Zone, zone, zone_label
@@ -131,7 +131,7 @@ def chart_and_table(
         table_tab.dataframe(table, hide_index=True, column_config=column_config or {})
     st.download_button(
         _("Download CSV"),
-        lambda data=(table if csv is None else csv): data.to_csv(index=False).encode("utf-8"),
+        lambda data=(table if csv is None else csv): files_out.csv_bytes(data),
         file_name=file_name,
         mime="text/csv",
         key=f"{key}.csv",
