@@ -14,6 +14,7 @@ from components.recognition_view import (
     NAME_COLUMN,
     badge_legend,
     badges_markdown,
+    board_csv,
     board_table,
     chart_rows,
     metric_text,
@@ -281,7 +282,7 @@ def full_board(ranked, competing, board: str, metric: str, mine: set[int]) -> No
         st.rerun()
     csv_col.download_button(
         _("Download the full board (CSV)"),
-        lambda: board_table(ranked, metric, people).to_csv(index=False).encode("utf-8"),
+        lambda: board_csv(ranked, metric, people),
         file_name=f"leaderboard-{cycle.name}-{board}-{metric}.csv".replace(" ", "_"),
         mime="text/csv",
         icon=":material/download:",

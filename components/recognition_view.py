@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from components.okr_view import escape_markdown
+from core import files_out
 from core.badges import ALL_BADGES, STREAK_BADGE_WEEKS
 from core.formatting import format_age
 from core.i18n import N_, _, format_date, ngettext
@@ -220,6 +221,12 @@ def board_table(rows: pd.DataFrame, metric: str, people: bool) -> pd.DataFrame:
     else:
         table[_("People")] = rows["members"].astype(int)
     return table.reset_index(drop=True)
+
+
+def board_csv(rows: pd.DataFrame, metric: str, people: bool) -> bytes:
+    """The full board's CSV download (a tie's rank "=3" stays text in a spreadsheet, as do
+    names)."""
+    return files_out.csv_bytes(board_table(rows, metric, people))
 
 
 def chart_rows(rows: pd.DataFrame, metric: str, you_ids: Iterable[int]) -> pd.DataFrame:
