@@ -2,6 +2,9 @@
 
     python -m db.backup out.xlsx [--database-url URL]
 
+The file holds password hashes, so only its owner may read it: it is written with mode 0600
+from the start (db/private_files.py), also when it replaces an older file.
+
 Restore it with ``python -m db.restore out.xlsx`` (db/restore.py). The round trip is exact:
 ids, every column's value and type, NULLs, empty strings, datetimes to the microsecond, floats
 to the last bit, JSON columns as the JSON text that was stored (SQL NULL and JSON null kept
@@ -56,6 +59,7 @@ from sqlalchemy import String as SAString
 
 from db.engine import database_url, make_engine
 from db.models import Base
+from db.private_files import write_private
 
 FORMAT = "okr-tracker-backup"
 FORMAT_VERSION = 1
@@ -170,7 +174,8 @@ def sheet_names(table: str, rows: int) -> list[str]:
 
 
 def backup(engine: Engine, path: str | Path) -> dict[str, int]:
-    """Write every table to ``path``; returns {table: rows}."""
+    """Write every table to ``path`` (mode 0600, replacing any file there); returns
+    {table: rows}."""
     workbook = Workbook(write_only=True)
     counts: dict[str, int] = {}
     with engine.connect() as connection:
@@ -187,7 +192,7 @@ def backup(engine: Engine, path: str | Path) -> dict[str, int]:
             _write_about(about, revision, counts)
             for table in tables:
                 _write_table(workbook, connection, table, counts[table.name])
-    workbook.save(str(path))
+    write_private(path, workbook.save)  # it holds password hashes
     return counts
 
 
@@ -272,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
     summary = ", ".join(f"{n:,} {name}" for name, n in counts.items())
     print(f"Backed up to {path}: {summary}.")
+    print("Only you can read it (mode 0600): it holds password hashes. Keep it that way.")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from datetime import date, datetime
@@ -230,6 +231,24 @@ def test_a_sqlite_backup_restores_into_postgresql(tmp_path, sqlite_url):
     source.dispose()
 
 
+@pytest.mark.parametrize("umask", [0o000, 0o022, 0o277])
+def test_a_backup_is_readable_by_its_owner_only_whatever_was_there(engine, tmp_path, umask):
+    """It holds password hashes: mode 0600 from the start, also over an older, wider file."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    path = folder / "okr.xlsx"
+    path.write_bytes(b"last week's backup")
+    path.chmod(0o644)
+    before = os.umask(umask)
+    try:
+        backup(engine, path)
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_workbook(path, read_only=True).sheetnames[0] == "_about"
+    assert os.listdir(folder) == ["okr.xlsx"]  # no temporary file left beside it
+
+
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", *args],
@@ -246,6 +265,10 @@ def test_the_command_line_pair(source, db_url, target_url, tmp_path):
     made = cli("db.backup", str(path), "--database-url", db_url)
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith(f"Backed up to {path}: ")
+    assert made.stdout.splitlines()[-1] == (
+        "Only you can read it (mode 0600): it holds password hashes. Keep it that way."
+    )
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     restored = cli("db.restore", str(path), "--database-url", target_url)
     assert restored.returncode == 0, restored.stderr
     assert "50 users" in restored.stdout
