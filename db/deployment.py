@@ -45,8 +45,8 @@ def environment() -> str:
         raise ConfigurationError(
             _(
                 "OKR_ENV is set to “{value}”, which OKR Tracker does not know. Set it to "
-                "{known}, or leave it unset for development."
-            ).format(value=os.environ["OKR_ENV"], known=" or ".join(ENVIRONMENTS))
+                "development or production, or leave it unset for development."
+            ).format(value=os.environ["OKR_ENV"])
         )
     return value
 
