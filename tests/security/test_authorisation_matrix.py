@@ -18,6 +18,11 @@ core.permissions), so a change in the rules shows up here as a failing cell:
 | give kudos                               | yes    | yes                         | yes       | yes   |
 | grade / close a cycle's OKRs             | –      | own teams (closing: –)      | yes       | yes   |
 | people, teams, cycles, settings          | –      | –                           | –         | yes   |
+| sign in / out, sign oneself out anywhere | yes    | yes                         | yes       | yes   |
+| sign others out everywhere, unlock       | –      | –                           | –         | yes   |
+
+Signing in and out happens before anyone is signed in, or as the person signing in or out:
+those writes are allowed whoever is at the form, and audited as nobody or as that person.
 
 The actors: member = mia (Product), lead = lena (leads Product), executive = eve (Company),
 admin (Company). Their colleagues: max, mia, cora, cora. Another team: sue (Sales).
@@ -27,18 +32,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from core.accounts import MAX_FAILED_LOGINS, SessionPolicy
 from core.errors import PermissionDenied, ValidationError
 from core.settings import StatusSettings
-from db.commands import accounts, checkins, grading, imports, kudos, okrs, org, preferences, sso
+from db.commands import (
+    accounts,
+    checkins,
+    grading,
+    imports,
+    kudos,
+    okrs,
+    org,
+    preferences,
+    sign_in,
+    sso,
+)
 from db.commands.accounts import UserInput
 from db.commands.checkins import CheckInInput
 from db.commands.okrs import KRInput, ObjectiveInput
+from db.models import utcnow
 from tests.factories import PASSWORD
 from tests.reliability.world import World, qualified_name, write_functions
 
@@ -61,6 +79,7 @@ OWNER_ONLY = {role: (OK, D, D) for role in ROLES}
 ADMIN_ONLY = {"member": (D, D, D), "lead": (D, D, D), "executive": (D, D, D), "admin": (OK,) * 3}
 ADMIN_ONLY_ANY = {"member": (D,), "lead": (D,), "executive": (D,), "admin": (OK,)}
 EVERYONE_ANY = {role: (OK,) for role in ROLES}
+EVERYONE = {role: (OK,) * 3 for role in ROLES}
 
 Write = Callable[[Any], Any]  # session -> result
 
@@ -70,14 +89,18 @@ class Row:
     """One write (with one kind of target) and what each role may do with it.
 
     ``call(world, actor, who)`` returns the write to attempt; ``who`` is the username whose
-    record is the target (the actor, a colleague, or sue in another team)."""
+    record is the target (the actor, a colleague, or sue in another team). With ``prepare``,
+    ``prepare(world, who)`` is written first, outside the cell's before/after comparison, and
+    its result is the call's fourth argument (e.g. the token of a session to end)."""
 
     function: Callable
     target: str
-    call: Callable[[World, Any, str], Write]
+    call: Callable[..., Write]
     expect: dict[str, tuple]
     audited: bool = True
     writes: bool = True  # False: a preview that must leave the database as it was
+    prepare: Callable[[World, str], Write] | None = None
+    signs_in: bool = False  # audited as the target, the person signing in or out
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -130,6 +153,32 @@ def import_table(who: str) -> pd.DataFrame:
 def kr_of(w: World, goal: str, who: str) -> tuple[int, int]:
     kr_id = w.kr[goal, who]
     return kr_id, w.kr_version[kr_id]
+
+
+POLICY = SessionPolicy()
+CLIENT = "198.51.100.7"  # a documentation address (RFC 5737)
+
+
+def later() -> datetime:
+    """A moment after the prepared session started (its idle clock visibly moves)."""
+    return utcnow() + timedelta(minutes=1)
+
+
+def new_session(w: World, who: str) -> Write:
+    """The target signs in; the write returns the new session's token."""
+    return lambda s: sign_in.start_session(s, w.ids[who], "password", CLIENT, utcnow(), POLICY)
+
+
+def wrong_passwords(who: str, count: int) -> Write:
+    """``count`` attempts reserved at the target's account (as ``count`` wrong passwords
+    leave them); the write returns the last reservation. MAX_FAILED_LOGINS locks it."""
+
+    def reserve(s):
+        reservations = [sign_in.reserve_attempt(s, who, utcnow()) for _ in range(count)]
+        assert all(reservations), "the target could not be locked"
+        return reservations[-1]
+
+    return reserve
 
 
 def person(w: World, who: str, username: str = "newbie", role: str = "member") -> UserInput:
@@ -399,24 +448,101 @@ ROWS: list[Row] = [
         ),
         {role: (D,) for role in ROLES},
     ),
+    # --- signing in and out: before anyone is signed in, or as the one signing in or out -------
     Row(
-        accounts.record_failed_login,
-        "a wrong password for the target (sign-in, before anyone is signed in)",
-        lambda w, a, who: lambda s: accounts.record_failed_login(s, who),
-        {role: (OK,) * 3 for role in ROLES},
-        audited=False,  # the counter is audited when it locks the account (tests/security/test_sessions.py)
+        sign_in.reserve_client_attempt,
+        "count a sign-in attempt from a client address",
+        lambda w, a, who: lambda s: sign_in.reserve_client_attempt(s, CLIENT, utcnow(), 20),
+        EVERYONE_ANY,
+        audited=False,  # a counter per address, about nobody
     ),
     Row(
-        accounts.record_successful_login,
+        sign_in.reserve_attempt,
+        "reserve a sign-in attempt at the target's account",
+        lambda w, a, who: lambda s: sign_in.reserve_attempt(s, who, utcnow()),
+        EVERYONE,
+        audited=False,  # the count is audited when it locks the account (finish_attempt)
+    ),
+    Row(
+        sign_in.finish_attempt,
         "a right password for the target after a wrong one",
-        lambda w, a, who: (
-            lambda s: (
-                accounts.record_failed_login(s, who),
-                accounts.record_successful_login(s, who),
-            )
+        lambda w, a, who, reservation: (
+            lambda s: sign_in.finish_attempt(s, reservation, True, CLIENT, utcnow(), POLICY)
         ),
-        {role: (OK,) * 3 for role in ROLES},
+        EVERYONE,
+        prepare=lambda w, who: wrong_passwords(who, 1),
+        signs_in=True,
+    ),
+    Row(
+        sign_in.finish_attempt,
+        "a wrong password for the target, not the last try",
+        lambda w, a, who, reservation: (
+            lambda s: sign_in.finish_attempt(s, reservation, False, CLIENT, utcnow(), POLICY)
+        ),
+        EVERYONE,
+        prepare=lambda w, who: wrong_passwords(who, 1),
         audited=False,
+        writes=False,  # the attempt was counted when it was reserved
+    ),
+    Row(
+        sign_in.finish_attempt,
+        "the target's last wrong password locks the account",
+        lambda w, a, who, reservation: (
+            lambda s: sign_in.finish_attempt(s, reservation, False, CLIENT, utcnow(), POLICY)
+        ),
+        EVERYONE,
+        prepare=lambda w, who: wrong_passwords(who, MAX_FAILED_LOGINS),
+    ),
+    Row(
+        sign_in.start_session,
+        "a session for the target, who has just proved who they are",
+        lambda w, a, who: new_session(w, who),
+        EVERYONE,
+        signs_in=True,
+    ),
+    Row(
+        sign_in.resume_session,
+        "the target's browser comes back with its cookie",
+        lambda w, a, who, token: lambda s: sign_in.resume_session(s, token, later()),
+        EVERYONE,
+        prepare=new_session,
+        signs_in=True,
+    ),
+    Row(
+        sign_in.touch_session,
+        "the target's session is used again after a while",
+        lambda w, a, who, token: lambda s: sign_in.touch_session(s, token, later()),
+        EVERYONE,
+        prepare=new_session,
+        audited=False,  # only the idle clock moves
+    ),
+    Row(
+        sign_in.end_session,
+        "the target signs out",
+        lambda w, a, who, token: lambda s: sign_in.end_session(s, token, later()),
+        EVERYONE,
+        prepare=new_session,
+        signs_in=True,
+    ),
+    Row(
+        sign_in.end_all_sessions,
+        "sign the target out everywhere",
+        lambda w, a, who, token: lambda s: sign_in.end_all_sessions(s, a, w.ids[who]),
+        {**OWNER_ONLY, "admin": (OK,) * 3},
+        prepare=new_session,
+    ),
+    Row(
+        sign_in.unlock_account,
+        "unlock the target's locked account",
+        lambda w, a, who, reservation: lambda s: sign_in.unlock_account(s, a, w.ids[who]),
+        ADMIN_ONLY,
+        prepare=lambda w, who: wrong_passwords(who, MAX_FAILED_LOGINS),
+    ),
+    Row(
+        sign_in.unlock_account,
+        "unlock the target's account that is not locked",
+        lambda w, a, who: lambda s: sign_in.unlock_account(s, a, w.ids[who]),
+        {**ADMIN_ONLY, "admin": (V,) * 3},
     ),
     # --- import, single sign-on ----------------------------------------------------------------
     Row(
@@ -514,9 +640,14 @@ ROWS: list[Row] = [
 # Writes made before anyone is signed in; the acting "role" is whoever is at the sign-in form.
 ACTORLESS = {
     accounts.create_first_admin,
-    accounts.record_failed_login,
-    accounts.record_successful_login,
     sso.create_member_from_identity,
+    sign_in.reserve_client_attempt,
+    sign_in.reserve_attempt,
+    sign_in.finish_attempt,
+    sign_in.start_session,
+    sign_in.resume_session,
+    sign_in.touch_session,
+    sign_in.end_session,
 }
 
 
@@ -542,8 +673,14 @@ def target(role: str, scope: str) -> str:
 def test_cell(world_db, row: Row, role: str, scope: str, expected):
     world = world_db.world
     actor = world.actors[ACTOR_OF[role]]
-    write = row.call(world, actor, target(role, scope))
+    who = target(role, scope)
     with world_db.sandbox.case() as case:
+        arguments = (world, actor, who)
+        if row.prepare is not None:
+            prepared = case.attempt(row.prepare(world, who))
+            assert prepared.ok, f"could not prepare the cell: {prepared.error!r}"
+            arguments += (prepared.value,)
+        write = row.call(*arguments)
         before, last_audit = case.snapshot(), case.newest_audit_id()
         outcome = case.attempt(write)
         if expected == OK:
@@ -552,11 +689,13 @@ def test_cell(world_db, row: Row, role: str, scope: str, expected):
             if row.audited:
                 assert audit, "an allowed write left no audit row"
                 expected_actor = None if row.function in ACTORLESS else actor.id
+                if row.signs_in:
+                    expected_actor = world.ids[who]
                 assert {entry.actor_id for entry in audit} == {expected_actor}
             if not row.writes:
                 assert case.snapshot() == before, "a preview wrote to the database"
-            elif row.function is not accounts.record_successful_login:
-                assert case.snapshot() != before
+            else:
+                assert case.snapshot() != before, "an allowed write changed nothing"
         else:
             assert not outcome.ok, f"{role} was allowed to {row.target} ({scope})"
             assert type(outcome.error) is expected, repr(outcome.error)
