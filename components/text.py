@@ -8,10 +8,11 @@ those only through this module (a test walks the code to hold every call to it).
 What Streamlit 1.67's renderer interprets (react-markdown with remark-gfm, remark-math,
 remark-directive, remark-emoji and Streamlit's own plugins), and how it is made literal here:
 
-- CommonMark and GFM syntax (emphasis, links, images, headings including setext ``===`` /
-  ``---`` underlines, lists, quotes, code, tables, strikethrough, footnotes, task lists,
-  entities, HTML, autolinks in ``<…>``) and LaTeX (``$…$``, ``$$…$$``): a backslash before each
-  character that syntax is made of, the escape CommonMark defines for them;
+- CommonMark and GFM syntax (emphasis, links, images, code, tables, strikethrough, footnotes,
+  entities, HTML, autolinks in ``<…>``) and LaTeX (``$…$``, ``$$…$$``): a backslash, the escape
+  CommonMark defines, before each character that opens such a construct anywhere in a line;
+  what starts a block only at the start of a line (headings, setext ``===`` / ``---``
+  underlines, list items, quotes, thematic breaks, task lists) is escaped there;
 - what plugins find in the text *after* parsing, where a backslash no longer counts (an
   escaped character merges back into its text): directives (``:red[…]``, ``:blue-badge[…]``,
   ``:small[…]``, ``:help[…]``), ``:material/icon:``, emoji codes (``:smile:``), ``:streamlit:``,
@@ -37,10 +38,17 @@ from collections.abc import Iterable
 WORD_JOINER = "\u2060"
 NO_BREAK_SPACE = "\u00a0"
 
-# The characters CommonMark, GFM, remark-math and remark-directive build syntax from. Quotes,
-# '@', '^', '%' and the like only mean something inside a construct one of these opens.
-_SYNTAX = "\\`*_{}[]()<>#+-.!|~$&=:"
-_ESCAPES = str.maketrans({char: "\\" + char for char in _SYNTAX})
+# Characters that open a construct of CommonMark, GFM, remark-math or remark-directive
+# anywhere in a line: emphasis, code, links and images ('[' — so '!', '(' and ')' mean nothing
+# after it), footnotes, HTML and autolinks ('<'), entities, LaTeX, strikethrough and fences,
+# tables, directive attributes. Directives themselves start at a ':' (broken below).
+_ANYWHERE = "\\`*_[]{}<&$~|"
+_ESCAPES = str.maketrans({char: "\\" + char for char in _ANYWHERE})
+# What starts a block at the start of a line: an ATX heading, a quote, a bullet or ordered
+# list item ("1." / "1)"), a setext underline or a thematic break ('-', '='; '*' and '_' are
+# escaped anywhere).
+_BLOCK_MARK = re.compile(r"^([ \t]*)([#>+=-])")
+_ORDERED_MARK = re.compile(r"^([ \t]*\d{1,9})([.)])")
 # Patterns that plugins look for in parsed text: a word joiner goes where the match would be.
 _BREAK_AFTER_COLON = re.compile(r":(?=\S)")  # directives, icons, emoji codes, http://, mailto:
 _BREAK_WWW = re.compile(r"(?<=www)(?=\.)", re.IGNORECASE)  # www.example.com
@@ -102,6 +110,11 @@ def small(details: object) -> Markdown:
     return Markdown(f":gray[:small[{md(details)}]]")
 
 
+def colored(value: object, color: str) -> Markdown:
+    """Text in one of Streamlit's colours (``color`` is the app's own: "orange", "gray" …)."""
+    return Markdown(f":{color}[{md(value)}]")
+
+
 def badge(label: object, color: str, icon: str | None = None) -> Markdown:
     """A badge as a Markdown directive, to put in a line of text (one element where
     ``st.badge`` is one more). ``color`` and ``icon`` are the app's own (a colour name, a
@@ -115,11 +128,12 @@ def _text(value: object) -> str:
 
 def _literal(text: str) -> str:
     """One line of text with every Markdown, directive, shortcode and autolink made literal."""
-    text = _isolate_direction(text)
     for pattern in (_BREAK_AFTER_COLON, _BREAK_AFTER_AT, _BREAK_WWW, _BREAK_ARROW):
         text = pattern.sub(lambda match: match.group() + WORD_JOINER, text)
     text = text.translate(_ESCAPES)
-    return _LEADING_SPACE.sub(lambda match: NO_BREAK_SPACE * len(match.group()), text)
+    text = _ORDERED_MARK.sub(r"\1\\\2", _BLOCK_MARK.sub(r"\1\\\2", text))
+    text = _LEADING_SPACE.sub(lambda match: NO_BREAK_SPACE * len(match.group()), text)
+    return _isolate_direction(text)
 
 
 def _isolate_direction(text: str) -> str:

@@ -76,10 +76,15 @@ PAYLOADS = [
     "a -> b <- c <-> d -- e >= f <= g ~= h",
     "x]] ]] :red[y",
     "\\*not\\* \\\\",
+    "   # three spaces in",
+    "text\n9. nine\n10) ten\n> quote\n+ plus\n=====",
 ]
 
-# CommonMark's escapable characters that build the syntax of Streamlit's renderer.
-SYNTAX = set("\\`*_{}[]()<>#+-.!|~$&=:")
+# Characters that open a Markdown construct wherever they stand (emphasis, code, links and
+# images, HTML and autolinks, entities, LaTeX, strikethrough, tables, directive attributes),
+# and what opens a block at the start of a line (CommonMark allows three spaces before it).
+ANYWHERE = set("\\`*_[]{}<&$~|")
+BLOCK_START = re.compile(r"^ {0,3}([#>+=-]|\d{1,9}[.)])")
 # What Streamlit's plugins look for in parsed text (Streamlit 1.67's frontend).
 PLUGIN_PATTERNS = {
     "emoji code": re.compile(r":(?!material/|streamlit:)[\w+-][\w_+-]*:"),
@@ -100,16 +105,16 @@ def resolved(markdown: str) -> str:
 
 
 def unescaped_syntax(markdown: str) -> list[str]:
-    """Syntax characters not made literal by a backslash."""
+    """Syntax characters not made literal by a backslash, and lines that open a block."""
     left, escaped = [], False
     for char in markdown:
         if escaped:
             escaped = False
         elif char == "\\":
             escaped = True
-        elif char in SYNTAX:
+        elif char in ANYWHERE:
             left.append(char)
-    return left
+    return left + [line for line in markdown.split("\n") if BLOCK_START.match(line)]
 
 
 def read(markdown: str) -> str:
@@ -162,10 +167,11 @@ def test_right_to_left_overrides_cannot_reorder_the_text_around_them():
 
 
 def test_links_hosts_and_addresses_are_broken_where_a_plugin_would_see_them():
-    assert md("www.example.com") == f"www{WORD_JOINER}\\.example\\.com"
-    assert md("name@example.com") == f"name@{WORD_JOINER}example\\.com"
-    assert md("http://2130706433/") == f"http\\:{WORD_JOINER}//2130706433/"
-    assert md(":smile:") == f"\\:{WORD_JOINER}smile\\:"
+    assert md("www.example.com") == f"www{WORD_JOINER}.example.com"
+    assert md("name@example.com") == f"name@{WORD_JOINER}example.com"
+    assert md("http://2130706433/") == f"http:{WORD_JOINER}//2130706433/"
+    assert md(":smile:") == f":{WORD_JOINER}smile:"
+    assert md("Q4: revenue, 10.5% (net)!") == "Q4: revenue, 10.5% (net)!"  # nothing to break
 
 
 def test_markdown_made_here_is_not_escaped_twice():
@@ -179,7 +185,7 @@ def test_markdown_made_here_is_not_escaped_twice():
 
 def test_templates_are_the_app_s_markdown_and_values_are_text():
     assert md_format("{0} and {name}", "[x](y)", name=":red[z]") == (
-        f"\\[x\\]\\(y\\) and \\:{WORD_JOINER}red\\[z\\]"
+        f"\\[x\\](y) and :{WORD_JOINER}red\\[z\\]"
     )
     assert bold("  Launch ") == "**Launch**"
     assert bold("") == "" and bold("   ") == ""  # '****' alone would draw a rule
@@ -187,7 +193,7 @@ def test_templates_are_the_app_s_markdown_and_values_are_text():
     assert badge("On track", "blue", ":material/trending_up:") == (
         ":blue-badge[:material/trending_up: On track]"
     )
-    assert badge("x] :red[y", "red") == f":red-badge[x\\] \\:{WORD_JOINER}red\\[y]"
+    assert badge("x] :red[y", "red") == f":red-badge[x\\] :{WORD_JOINER}red\\[y]"
 
 
 def test_none_is_empty_and_numbers_read_as_numbers():
