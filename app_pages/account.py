@@ -45,7 +45,10 @@ METHODS = {"password": _("Password"), "sso": _("Single sign-on")}
 policy = session_policy()
 sessions = store.read(queries.live_sessions, user.id, auth.current_token())
 st.dataframe(
-    sessions.assign(method=sessions["method"].map(lambda m: METHODS.get(m, m))),
+    sessions.assign(
+        method=sessions["method"].map(lambda m: METHODS.get(m, m)),
+        client=sessions["client"].fillna(_("not known")),
+    ),
     hide_index=True,
     column_config={
         "method": st.column_config.TextColumn(_("Signed in with")),
