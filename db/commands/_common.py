@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import numbers
 from typing import TypeVar
 
 from sqlalchemy import update
@@ -20,8 +21,16 @@ def _gone(what: str) -> NotFound:
     return NotFound(_("That {what} no longer exists — reload the page.").format(what=_(what)))
 
 
+def _may_exist(record_id: object) -> bool:
+    """False for no id and for an integer beyond PostgreSQL's 32-bit keys (asking for one
+    there is a database error, not "no longer exists")."""
+    if record_id is None:
+        return False
+    return not isinstance(record_id, numbers.Integral) or -(2**31) <= record_id < 2**31
+
+
 def get_or_refuse(session: Session, model: type[T], record_id: int | None, what: str) -> T:
-    record = session.get(model, record_id) if record_id is not None else None
+    record = session.get(model, record_id) if _may_exist(record_id) else None
     if record is None:
         raise _gone(what)
     return record
@@ -29,7 +38,7 @@ def get_or_refuse(session: Session, model: type[T], record_id: int | None, what:
 
 def get_for_update(session: Session, model: type[T], record_id: int | None, what: str) -> T:
     """Load a record with a row lock (PostgreSQL), so concurrent writes queue."""
-    record = session.get(model, record_id, with_for_update=True) if record_id is not None else None
+    record = session.get(model, record_id, with_for_update=True) if _may_exist(record_id) else None
     if record is None:
         raise _gone(what)
     return record
@@ -42,8 +51,9 @@ def check_version(record, expected_version: int | None) -> None:
 
 
 def token_hash(token: str) -> str:
-    """What the database keeps of a session's token (the token itself only the browser)."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """What the database keeps of a session's token (the token itself only the browser).
+    Any text has one (a lone surrogate too), so an odd token is just an unknown session."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def revoke_sessions(session: Session, user: User, keep_token: str | None = None) -> int:

@@ -7,6 +7,7 @@ database keeps its SHA-256, so a copy of the database signs nobody in.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,7 +43,7 @@ def reserve_client_attempt(session: Session, client: str, now: datetime, limit: 
     fresh = SignInThrottle.window_start <= now - THROTTLE_WINDOW
     statement = (
         insert(SignInThrottle)
-        .values(client=client[:64], window_start=now, attempts=1)
+        .values(client=_stored_client(client), window_start=now, attempts=1)
         .on_conflict_do_update(
             index_elements=[SignInThrottle.client],
             set_={
@@ -127,7 +128,7 @@ def start_session(
         token_hash=token_hash(token),
         user_id=user_id,
         method=method,
-        client=(client or "")[:64] or None,
+        client=_stored_client(client) or None,
         created_at=now,
         last_seen_at=now,
         expires_at=now + policy.lifetime,
@@ -205,6 +206,15 @@ def _live(session: Session, token: str, now: datetime) -> SignInSession | None:
             SignInSession.expires_at > now,
         )
     )
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _stored_client(client: str | None) -> str:
+    """A client address as stored: 64 characters at most, NUL and lone surrogates (which no
+    address has and the databases refuse) replaced, so an odd proxy header is no error."""
+    return _UNSTORABLE.sub("\ufffd", (client or "")[:64])
 
 
 def _iso(value: datetime | None) -> str | None:
