@@ -94,3 +94,15 @@ def test_a_damaged_key_file_is_refused_rather_than_used(tmp_path, content):
     path.write_text(content)
     with pytest.raises(auth.ConfigurationError, match="delete it"):
         auth._local_key(path)
+
+
+@pytest.mark.parametrize("okr_env", ["production", " Production "])
+def test_production_never_makes_a_local_key(tmp_path, monkeypatch, okr_env):
+    monkeypatch.setattr(auth, "LOCAL_KEY_FILE", tmp_path / "cookie_key")
+    monkeypatch.delenv("OKR_COOKIE_KEY", raising=False)
+    monkeypatch.setenv("OKR_ENV", okr_env)
+    with pytest.raises(auth.ConfigurationError, match="No cookie signing key is configured"):
+        auth.cookie_key()
+    assert not (tmp_path / "cookie_key").exists()
+    monkeypatch.delenv("OKR_ENV")
+    assert auth.cookie_key() == (tmp_path / "cookie_key").read_text()  # development: made
