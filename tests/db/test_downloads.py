@@ -27,9 +27,13 @@ BOM = b"\xef\xbb\xbf"
 
 @pytest.fixture
 def org(sessions):
-    """build_org, plus "hostile" (display name NAME) owning a published objective titled
-    HYPERLINK with one KR, a check-in noted NOTE, and a kudos."""
-    org = build_org(sessions)
+    return plant(build_org(sessions))
+
+
+def plant(org):
+    """build_org's organisation plus "hostile" (display name NAME) owning a published objective
+    titled HYPERLINK with one KR, a check-in noted NOTE, and a kudos."""
+    sessions = org.sessions
     person = run(
         sessions,
         commands.create_user,
