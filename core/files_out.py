@@ -89,13 +89,15 @@ def _write_csv(out, columns: Sequence[str], rows: Rows) -> None:
 
 
 def _csv_value(value: Any) -> Any:
+    if isinstance(value, str):  # first: most cells are text
+        return safe_cell(value)
     if _missing(value):
         return ""
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
-    return safe_cell(value)
+    return value
 
 
 def _missing(value: Any) -> bool:
@@ -130,10 +132,8 @@ def _new_sheet(workbook: Workbook, name: str, columns: Sequence[str]):
 
 
 def _xlsx_value(sheet, value: Any) -> Any:
-    if _missing(value):
-        return None
     if not isinstance(value, str):
-        return value
+        return None if _missing(value) else value
     text = ILLEGAL_CHARACTERS_RE.sub("", value)
     if not _NEEDS_APOSTROPHE.match(text):
         return text  # plain text: a WriteOnlyCell each would cost a tenth of the export
