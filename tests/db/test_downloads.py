@@ -59,7 +59,7 @@ def plant(org):
     run(sessions, commands.set_objective_state, actor, objective, 1, "active")
     with sessions() as session:
         kr = int(okrs.krs_of_objectives(session, [objective]).iloc[0]["kr_id"])
-    run(sessions, commands.check_in, actor, CheckInInput(kr, 40, 7, NOTE))
+    run(sessions, commands.check_in, actor, CheckInInput(kr, 40, 3, NOTE))  # off track
     run(sessions, kudos.give_kudos, org.actor("max"), "+1 for the launch", receiver_user_id=person)
     org.ids["hostile"] = person
     return org
