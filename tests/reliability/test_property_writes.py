@@ -30,7 +30,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -39,15 +39,42 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from core.accounts import LOCK_DURATION, MAX_FAILED_LOGINS, SessionPolicy
 from core.enums import CycleState, KRKind, ObjectiveState, Role, Unit
 from core.settings import StatusSettings
-from db.commands import accounts, checkins, grading, imports, kudos, okrs, org, preferences, sso
+from core.sso import Identity
+from db.commands import (
+    accounts,
+    checkins,
+    grading,
+    imports,
+    kudos,
+    okrs,
+    org,
+    preferences,
+    sign_in,
+    sso,
+)
+from db.commands._common import token_hash
 from db.commands.accounts import UserInput
 from db.commands.checkins import CheckInInput
 from db.commands.okrs import KRInput, ObjectiveInput
 from db.engine import make_engine
 from db.migrate import upgrade_head
-from db.models import CheckIn, Cycle, KeyResult, Kudos, Objective, Setting, Team, User
+from db.models import (
+    AuditLog,
+    CheckIn,
+    Cycle,
+    KeyResult,
+    Kudos,
+    LinkedIdentity,
+    Objective,
+    Setting,
+    SignInSession,
+    SignInThrottle,
+    Team,
+    User,
+)
 from db.security import verify_password
 from tests.factories import PASSWORD
 from tests.hypothesis_profiles import profile_for
@@ -697,17 +724,240 @@ SIGN_IN_NAMES = st.one_of(
     st.sampled_from(["mia", " MIA ", "Mia", "nobody", "", "mia\x00", "mia' OR '1'='1", "ｍｉａ"]),
     TEXT,
 )
+# What a browser or a proxy's X-Forwarded-For may call its address: any text, stored cut to 64.
+CLIENTS = st.one_of(
+    st.sampled_from(
+        ["203.0.113.7", "2001:db8::1", "198.51.100.7, 10.0.0.1", "", " ", "unknown", "9" * 200]
+    ),
+    st.sampled_from(SPECIAL_TEXT),
+    st.text(max_size=200),
+    st.text(st.characters(exclude_categories=()), max_size=200),  # controls, surrogates too
+)
+LIVE = "<the token of the session the write started>"
+TOKENS = st.one_of(st.just(LIVE), st.sampled_from(SPECIAL_TEXT), st.text(max_size=100))
+SIGN_IN_AT = datetime(2026, 12, 4, 9, 0)
+POLICY = SessionPolicy()
+LATER = [timedelta(minutes=1), POLICY.idle + timedelta(hours=1), POLICY.lifetime + timedelta(1)]
 
 
-def failed_login_check(case: Case, w: World, d: dict, _result) -> None:
-    known = d["username"].strip().lower() in w.actors
-    if known:
-        user = case.read(
-            lambda s: s.scalars(
-                select(User).where(User.username == d["username"].strip().lower())
-            ).one()
+def account_of(w: World, username: str) -> str | None:
+    """The person a typed name signs in as: the name without surrounding blanks, any case."""
+    name = username.strip().lower()
+    return name if name in w.actors else None
+
+
+def attempts_counted(case: Case) -> dict[str, tuple]:
+    """Every account with an attempt counted or a lock: {username: (count, locked until)}."""
+    users = case.read(lambda s: list(s.scalars(select(User))))
+    return {u.username: (u.failed_logins, u.locked_until) for u in users if u.failed_logins}
+
+
+def sign_in_session(case: Case, token: str) -> SignInSession:
+    return case.read(
+        lambda s: s.scalars(
+            select(SignInSession).where(SignInSession.token_hash == token_hash(token))
+        ).one()
+    )
+
+
+def audit_actions(case: Case, action: str) -> list[AuditLog]:
+    """The rows of ``action`` (the world has no sign-in rows: these are the case's own)."""
+    return case.read(lambda s: list(s.scalars(select(AuditLog).where(AuditLog.action == action))))
+
+
+def client_key(client: str | None) -> str:
+    """A client address as stored: its first 64 characters, each NUL or lone surrogate (no
+    address has them, no database takes them) replaced by U+FFFD."""
+    return "".join(
+        "\ufffd" if ch == "\x00" or unicodedata.category(ch) == "Cs" else ch
+        for ch in (client or "")[:64]
+    )
+
+
+def stored_client(client: str | None) -> str | None:
+    return client_key(client) or None
+
+
+def check_client_attempt(case: Case, w: World, d: dict, allowed: bool) -> None:
+    attempts = d["before"] + 1
+    row = case.read(lambda s: s.get(SignInThrottle, client_key(d["client"])))
+    assert (row.attempts, row.window_start) == (attempts, SIGN_IN_AT)
+    assert allowed is (attempts <= d["limit"]), f"attempt {attempts} of {d['limit']}: {allowed}"
+
+
+def check_reservation(case: Case, w: World, d: dict, reservation) -> None:
+    name = account_of(w, d["username"])
+    if name is None:
+        assert reservation is None, f"{d['username']!r} reserved {reservation}"
+        assert attempts_counted(case) == {}, "an attempt was counted against nobody's name"
+    else:
+        assert (reservation.user_id, reservation.attempt) == (w.ids[name], 1)
+        assert attempts_counted(case) == {name: (1, None)}
+
+
+def finish_inputs(w: World) -> st.SearchStrategy:
+    return st.fixed_dictionaries(
+        {
+            "attempt": st.integers(1, MAX_FAILED_LOGINS),  # which try of mia's this is
+            "password_ok": st.booleans(),
+            "client": st.one_of(st.none(), CLIENTS),
+        }
+    )
+
+
+def finish_after_reserving(w: World, d: dict) -> Write:
+    def write(s):
+        for _ in range(d["attempt"]):
+            reservation = sign_in.reserve_attempt(s, "mia", SIGN_IN_AT)
+        return sign_in.finish_attempt(
+            s, reservation, d["password_ok"], d["client"], SIGN_IN_AT, POLICY
         )
-        assert user.failed_logins == 1
+
+    return write
+
+
+def check_finished(case: Case, w: World, d: dict, token: str | None) -> None:
+    locks = audit_actions(case, "user.locked")
+    if d["password_ok"]:
+        assert attempts_counted(case) == {}, "a right password left the count or the lock"
+        check_new_session(case, w.ids["mia"], "password", d["client"], token)
+        assert not locks
+    else:
+        assert token is None
+        locking = d["attempt"] == MAX_FAILED_LOGINS
+        lock = SIGN_IN_AT + LOCK_DURATION if locking else None
+        assert attempts_counted(case) == {"mia": (d["attempt"], lock)}
+        assert [(e.actor_id, e.entity_id) for e in locks] == (
+            [(None, w.ids["mia"])] if locking else []
+        )
+        assert not audit_actions(case, "session.start")
+
+
+def check_new_session(case: Case, user_id: int, method: str, client, token) -> None:
+    assert isinstance(token, str) and len(token) >= 40, "a guessable session token"
+    record = sign_in_session(case, token)  # the database keeps its hash, not the token
+    assert (record.user_id, record.method, record.client) == (
+        user_id,
+        method,
+        stored_client(client),
+    )
+    assert (record.created_at, record.last_seen_at, record.revoked_at) == (
+        SIGN_IN_AT,
+        SIGN_IN_AT,
+        None,
+    )
+    assert record.expires_at == SIGN_IN_AT + POLICY.lifetime
+    [started] = audit_actions(case, "session.start")
+    assert (started.actor_id, started.entity_id) == (user_id, user_id)
+
+
+def session_inputs(w: World) -> st.SearchStrategy:
+    return st.fixed_dictionaries({"token": TOKENS, "later": st.sampled_from(LATER)})
+
+
+def after_a_session(function: Callable) -> Callable[[World, dict], Write]:
+    """mia signs in, then ``function(session, token, when)`` runs with her session's token
+    (LIVE) or a drawn one; the write returns her token."""
+
+    def call(w: World, d: dict) -> Write:
+        def write(s):
+            live = sign_in.start_session(s, w.ids["mia"], "password", None, SIGN_IN_AT, POLICY)
+            token = live if d["token"] == LIVE else d["token"]
+            function(s, token, SIGN_IN_AT + d["later"])
+            return live
+
+        return write
+
+    return call
+
+
+def check_session_after(action: str, expires: bool) -> Callable[[Case, World, dict, str], None]:
+    """Only mia's own token, before her session expired (when ``expires``), moves it; any
+    other token changes nothing and says nothing in the audit."""
+
+    def check(case: Case, w: World, d: dict, live: str) -> None:
+        moved = d["token"] == LIVE and not (expires and d["later"] >= POLICY.lifetime)
+        record = sign_in_session(case, live)
+        when = SIGN_IN_AT + d["later"] if moved else None
+        if action == "session.end":
+            assert (record.revoked_at, record.last_seen_at) == (when, SIGN_IN_AT)
+        else:
+            assert (record.last_seen_at, record.revoked_at) == (when or SIGN_IN_AT, None)
+        for audited in ("session.resume", "session.end"):  # touching is not audited
+            assert len(audit_actions(case, audited)) == int(moved and action == audited), audited
+
+    return check
+
+
+def end_all_inputs(w: World) -> st.SearchStrategy:
+    return st.fixed_dictionaries(
+        {
+            "actor": st.sampled_from(["mia", "admin"]),
+            "user": ids(w.ids["mia"], w.ids["max"]),
+            "keep": st.one_of(st.none(), TOKENS),
+        }
+    )
+
+
+def end_all_after_sign_ins(w: World, d: dict) -> Write:
+    """mia and max each sign in; then everywhere of d["user"] ends but the kept session."""
+
+    def write(s):
+        tokens = {
+            name: sign_in.start_session(s, w.ids[name], "password", None, SIGN_IN_AT, POLICY)
+            for name in ("mia", "max")
+        }
+        keep = tokens["mia"] if d["keep"] == LIVE else d["keep"]
+        return tokens, sign_in.end_all_sessions(s, w.actors[d["actor"]], d["user"], keep)
+
+    return write
+
+
+def end_all_refused(w: World, d: dict) -> bool:
+    """Someone else's sessions: admins only; an id nobody has: refused."""
+    return d["user"] not in (w.ids["mia"], w.ids["max"]) or (
+        d["actor"] != "admin" and d["user"] != w.ids[d["actor"]]
+    )
+
+
+def check_ended_everywhere(case: Case, w: World, d: dict, result) -> None:
+    tokens, ended = result
+    target = "mia" if d["user"] == w.ids["mia"] else "max"
+    kept = target == "mia" and d["keep"] == LIVE
+    assert ended == (0 if kept else 1)
+    for name, token in tokens.items():
+        revoked = name == target and not kept
+        assert (sign_in_session(case, token).revoked_at is not None) is revoked, name
+    assert get(case, User, w.ids[target]).sessions_revoked_at is not None
+
+
+def unlock_inputs(w: World) -> st.SearchStrategy:
+    return st.fixed_dictionaries(
+        {
+            "actor": st.sampled_from(["admin", "admin", "mia"]),
+            "user": ids(w.ids["mia"], w.ids["max"]),
+            "wrong": st.integers(0, MAX_FAILED_LOGINS),  # mia's attempts before; 5 locks her
+        }
+    )
+
+
+def unlock_after_guessing(w: World, d: dict) -> Write:
+    def write(s):
+        for _ in range(d["wrong"]):
+            sign_in.reserve_attempt(s, "mia", SIGN_IN_AT)
+        return sign_in.unlock_account(s, w.actors[d["actor"]], d["user"])
+
+    return write
+
+
+def unlock_refused(w: World, d: dict) -> bool:
+    """Admins only; an id nobody has (NotFound); nobody to unlock: no count, no lock."""
+    return d["actor"] != "admin" or d["user"] != w.ids["mia"] or d["wrong"] == 0
+
+
+def check_unlocked(case: Case, w: World, d: dict, _result) -> None:
+    assert attempts_counted(case) == {}
+    assert get(case, User, w.ids["mia"]).locked_until is None
 
 
 # organisation --------------------------------------------------------------------------------------
@@ -1048,20 +1298,68 @@ SSO_EMAILS = ["nguyen.an@example.com", " Nguyễn.An@Ví.vn ", "mia@example.com"
               "<script>@x.io", "o'brien@example.ie", "🚀@🚀.io"]  # fmt: skip
 
 
+SSO_DOMAINS = ("example.com", "ví.vn", "example.ie")  # the allow-list the entries pass
+SSO_SUBJECTS = ["10769150350006150715113082367", "auth0|5f7c8ec7c33c6c004bbafe82", " padded",
+                "x" * 255, "x" * 256, "nul\x00", "zero\u200bwidth", "", None, 42]  # fmt: skip
+SSO_ISSUER = "https://id.example.org/realms/okr"
+SSO_CLIENTS = ["203.0.113.7", "2001:db8::1", "", None, "9" * 200]
+SSO_NOW = datetime(2026, 12, 4, 9, 0)
+SSO_POLICY = SessionPolicy()
+SSO_ISSUED = [SSO_NOW - timedelta(minutes=1), SSO_NOW - SSO_POLICY.lifetime, None]
+
+
+def sso_identity(d: dict) -> Identity:
+    return Identity(
+        SSO_ISSUER, d["subject"], d["email"], d["verified"], d["name"], d["language"],
+        d.get("issued", SSO_ISSUED[0]),
+    )  # fmt: skip
+
+
 def sso_inputs(w: World) -> st.SearchStrategy:
     return st.fixed_dictionaries(
         {
             "email": maybe("nguyen.an@example.com", st.sampled_from(SSO_EMAILS), TEXT),
             "name": maybe("Nguyễn An", TEXT, st.none()),
             "language": st.sampled_from(["en", "vi", "fr", "", None]),
+            "subject": maybe("sub-1", st.sampled_from(SSO_SUBJECTS), TEXT),
+            "verified": maybe(True, st.sampled_from([False, None, "true", 1])),
         }
     )
 
 
+def bad_subject(value: object) -> bool:
+    """A subject no account may be keyed on: not text, empty, over 255 characters, padded,
+    or with invisible characters."""
+    return (
+        not isinstance(value, str)
+        or not 0 < len(value) <= 255
+        or value != value.strip()
+        or any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value)
+    )
+
+
+def sso_email(d: dict) -> str | None:
+    return d["email"].strip().lower() if isinstance(d["email"], str) else None
+
+
+def bad_sso_identity(d: dict) -> bool:
+    return (
+        bad_subject(d["subject"]) or d["verified"] is not True or blank(d["email"])
+        or bad_email(d["email"])
+    )  # fmt: skip
+
+
 def sso_refused(w: World, d: dict) -> bool:
-    email = d["email"].strip().lower() if isinstance(d["email"], str) else None
+    email = sso_email(d)
     taken = {f"{name}@example.com" for name in w.actors}
-    return blank(d["email"]) or bad_email(d["email"]) or email in taken
+    domain = email.rpartition("@")[2] if email else None
+    return bad_sso_identity(d) or email in taken or domain not in SSO_DOMAINS
+
+
+def sso_linked(case: Case, subject: str):
+    return case.read(
+        lambda s: s.scalars(select(LinkedIdentity).where(LinkedIdentity.subject == subject)).one()
+    )
 
 
 def check_sso_member(case: Case, w: World, d: dict, username: str) -> None:
@@ -1073,6 +1371,58 @@ def check_sso_member(case: Case, w: World, d: dict, username: str) -> None:
     local_part = user.email.split("@", 1)[0]
     expected = local_part[:120] if bad_text(d["name"], 120) else cleaned(d["name"])
     assert user.display_name == expected
+    link = sso_linked(case, d["subject"])
+    assert (link.user_id, link.issuer, link.email) == (user.id, SSO_ISSUER, user.email)
+
+
+def sso_sign_in_inputs(w: World) -> st.SearchStrategy:
+    return st.fixed_dictionaries(
+        {
+            "email": maybe("mia@example.com", st.sampled_from(SSO_EMAILS), TEXT),
+            "name": st.just(None),
+            "language": st.just(None),
+            "subject": maybe("sub-1", st.sampled_from(SSO_SUBJECTS), TEXT),
+            "verified": maybe(True, st.sampled_from([False, None, "true", 1])),
+            "issued": st.sampled_from(SSO_ISSUED),
+            "client": st.sampled_from(SSO_CLIENTS),
+        }
+    )
+
+
+def sso_sign_in_refused(w: World, d: dict) -> bool:
+    """Refused unless a verified identity, issued within a session's lifetime, has the email
+    of one of the world's (active, unlinked) people: new accounts are off in the world."""
+    fresh = d["issued"] is not None and d["issued"] > SSO_NOW - SSO_POLICY.lifetime
+    known = {f"{name}@example.com" for name in w.actors}
+    return bad_sso_identity(d) or not fresh or sso_email(d) not in known
+
+
+def check_sso_sign_in(case: Case, w: World, d: dict, signed) -> None:
+    username = sso_email(d).split("@", 1)[0]
+    assert signed.username == username
+    link = sso_linked(case, d["subject"])
+    assert (link.user_id, link.last_used_at) == (w.ids[username], SSO_NOW)
+    record = case.read(
+        lambda s: s.scalars(
+            select(SignInSession).where(SignInSession.token_hash == token_hash(signed.token))
+        ).one()
+    )
+    assert (record.user_id, record.method) == (w.ids[username], "sso")
+    assert record.client == ((d["client"] or "")[:64] or None)
+
+
+def link_then_unlink(w: World, user_id: int) -> Write:
+    """Mia's first single sign-on links her account; then the admin unlinks ``user_id``."""
+    mia_signs_in = {"subject": "sub-mia", "email": "mia@example.com", "verified": True,
+                    "name": None, "language": None}  # fmt: skip
+
+    def write(s):
+        sso.sign_in_with_identity(
+            s, sso_identity(mia_signs_in), None, SSO_NOW, SSO_POLICY, SSO_DOMAINS
+        )
+        return sso.unlink_identity(s, admin(w), user_id)
+
+    return write
 
 
 # --- the table ------------------------------------------------------------------------------------
@@ -1282,32 +1632,112 @@ FUZZ: list[Fuzz] = [
         empty_database=True,
     ),
     Fuzz(
-        accounts.record_failed_login,
-        lambda w: st.fixed_dictionaries({"username": SIGN_IN_NAMES}),
-        lambda w, d: lambda s: accounts.record_failed_login(s, d["username"]),
+        sign_in.reserve_client_attempt,
+        lambda w: st.fixed_dictionaries(
+            {"client": CLIENTS, "before": st.integers(0, 5), "limit": st.integers(1, 5)}
+        ),
+        lambda w, d: (
+            lambda s: [
+                sign_in.reserve_client_attempt(s, d["client"], SIGN_IN_AT, d["limit"])
+                for _ in range(d["before"] + 1)
+            ][-1]
+        ),
         NEVER,
-        failed_login_check,
-        examples=({"username": "mia\x00"}, {"username": "\ud800"}),
-        audited=False,
+        check_client_attempt,
+        examples=(
+            {"client": "nul\x00", "before": 0, "limit": 1},
+            {"client": "\ud800", "before": 1, "limit": 1},
+        ),
+        audited=False,  # a counter per address, about nobody
     ),
     Fuzz(
-        accounts.record_successful_login,
+        sign_in.reserve_attempt,
         lambda w: st.fixed_dictionaries({"username": SIGN_IN_NAMES}),
+        lambda w, d: lambda s: sign_in.reserve_attempt(s, d["username"], SIGN_IN_AT),
+        NEVER,
+        check_reservation,
+        examples=({"username": "mia\x00"}, {"username": "\ud800"}, {"username": " MIA "}),
+        audited=False,  # the count is audited when it locks the account (finish_attempt)
+    ),
+    Fuzz(
+        sign_in.finish_attempt,
+        finish_inputs,
+        finish_after_reserving,
+        NEVER,
+        check_finished,
+        examples=(
+            {"attempt": MAX_FAILED_LOGINS, "password_ok": False, "client": "nul\x00"},
+            {"attempt": MAX_FAILED_LOGINS, "password_ok": True, "client": "\ud800" * 70},
+        ),
+        audited=False,  # a lock and a session are; check_finished says which
+    ),
+    Fuzz(
+        sign_in.start_session,
+        lambda w: st.fixed_dictionaries(
+            {
+                # the id comes from a checked password or SSO identity, never from input
+                "user": st.sampled_from([w.ids["mia"], w.ids["admin"]]),
+                "method": st.sampled_from(["password", "sso"]),
+                "client": st.one_of(st.none(), CLIENTS),
+            }
+        ),
         lambda w, d: (
-            lambda s: (
-                accounts.record_failed_login(s, "mia"),
-                accounts.record_successful_login(s, d["username"]),
+            lambda s: sign_in.start_session(
+                s, d["user"], d["method"], d["client"], SIGN_IN_AT, POLICY
             )
         ),
         NEVER,
-        lambda case, w, d, _: (
-            None
-            if get(case, User, w.ids["mia"]).failed_logins
-            == (0 if d["username"].strip().lower() == "mia" else 1)
-            else pytest.fail("counter")
+        lambda case, w, d, token: check_new_session(
+            case, d["user"], d["method"], d["client"], token
         ),
-        examples=({"username": "mia\x00"},),
-        audited=False,
+        examples=({"user": 0, "method": "password", "client": "nul\x00"},),
+    ),
+    Fuzz(
+        sign_in.resume_session,
+        session_inputs,
+        after_a_session(sign_in.resume_session),
+        NEVER,
+        check_session_after("session.resume", expires=True),
+        examples=({"token": "nul\x00", "later": LATER[0]}, {"token": "\ud800", "later": LATER[0]}),
+    ),
+    Fuzz(
+        sign_in.touch_session,
+        session_inputs,
+        after_a_session(sign_in.touch_session),
+        NEVER,
+        check_session_after("session.touch", expires=False),
+        examples=({"token": "\ud800" * 30, "later": LATER[0]},),
+    ),
+    Fuzz(
+        sign_in.end_session,
+        session_inputs,
+        after_a_session(sign_in.end_session),
+        NEVER,
+        check_session_after("session.end", expires=True),
+        examples=({"token": "nul\x00", "later": LATER[0]}, {"token": "\ud800", "later": LATER[0]}),
+    ),
+    Fuzz(
+        sign_in.end_all_sessions,
+        end_all_inputs,
+        end_all_after_sign_ins,
+        end_all_refused,
+        check_ended_everywhere,
+        examples=(
+            {"actor": "admin", "user": MISSING, "keep": None},
+            {"actor": "mia", "user": 0, "keep": "\ud800"},
+        ),
+    ),
+    Fuzz(
+        sign_in.unlock_account,
+        unlock_inputs,
+        unlock_after_guessing,
+        unlock_refused,
+        check_unlocked,
+        examples=(
+            {"actor": "admin", "user": 2**31, "wrong": MAX_FAILED_LOGINS},
+            {"actor": "admin", "user": 0, "wrong": 0},
+            {"actor": "mia", "user": 0, "wrong": MAX_FAILED_LOGINS},
+        ),
     ),
     Fuzz(
         org.create_team,
@@ -1490,12 +1920,37 @@ FUZZ: list[Fuzz] = [
         lambda w, d: (
             lambda s: (
                 sso.save_sso_settings(s, admin(w), True),
-                sso.create_member_from_identity(s, d["email"], d["name"], d["language"]),
+                sso.create_member_from_identity(s, sso_identity(d), SSO_DOMAINS),
             )[1]
         ),
         sso_refused,
         check_sso_member,
-        examples=({"email": "nul\x00@example.com", "name": "Nul", "language": "en"},),
+        examples=tuple(
+            {"email": email, "name": "An", "language": "en", "subject": "s", "verified": True}
+            for email in ("nul\x00@example.com", "an@evil-example.com", "an@example.com.evil.org")
+        ),
+    ),
+    Fuzz(
+        sso.sign_in_with_identity,
+        sso_sign_in_inputs,
+        lambda w, d: (
+            lambda s: sso.sign_in_with_identity(
+                s, sso_identity(d), d["client"], SSO_NOW, SSO_POLICY, SSO_DOMAINS
+            )
+        ),
+        sso_sign_in_refused,
+        check_sso_sign_in,
+    ),
+    Fuzz(
+        sso.unlink_identity,
+        lambda w: st.sampled_from([w.ids["mia"], w.ids["sue"], MISSING, -1, 0]),
+        lambda w, user_id: link_then_unlink(w, user_id),
+        lambda w, user_id: user_id != w.ids["mia"],
+        lambda case, w, user_id, _: (
+            None
+            if case.read(lambda s: s.scalar(select(LinkedIdentity.id))) is None
+            else pytest.fail("still linked")
+        ),
     ),
     Fuzz(
         kudos.give_kudos,
@@ -1566,6 +2021,9 @@ def fill_ids(world: World, fuzz: Fuzz, edge: Any) -> Any:
         "create_objective": {"cycle": world.cycle, "owner": world.ids["mia"]},
         "set_cycle_state": {"cycle": world.ids["next"]},
         "reset_password": {"user": world.ids["max"]},
+        "start_session": {"user": world.ids["mia"]},
+        "end_all_sessions": {"user": world.ids["mia"]},
+        "unlock_account": {"user": world.ids["mia"]},
     }.get(name, {})
     if isinstance(edge, dict):
         return {k: usual.get(k, v) if v == 0 else v for k, v in edge.items()}
