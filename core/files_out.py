@@ -118,7 +118,7 @@ def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
             if count == MAX_SHEET_ROWS:
                 part, count = part + 1, 0
                 sheet = _new_sheet(workbook, f"{name}~{part}", columns)
-            sheet.append([_xlsx_value(sheet, value) for value in row])
+            sheet.append([xlsx_cell(sheet, value) for value in row])
             count += 1
     out = io.BytesIO()
     workbook.save(out)
@@ -127,11 +127,13 @@ def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
 
 def _new_sheet(workbook: Workbook, name: str, columns: Sequence[str]):
     sheet = workbook.create_sheet(name)
-    sheet.append([_xlsx_value(sheet, str(c)) for c in columns])
+    sheet.append([xlsx_cell(sheet, str(c)) for c in columns])
     return sheet
 
 
-def _xlsx_value(sheet, value: Any) -> Any:
+def xlsx_cell(sheet, value: Any) -> Any:
+    """What to append to a write-only ``sheet`` for ``value``: text never becomes a formula,
+    and text a spreadsheet would run carries the quote prefix."""
     if not isinstance(value, str):
         return None if _missing(value) else value
     text = ILLEGAL_CHARACTERS_RE.sub("", value)

@@ -57,6 +57,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import String as SAString
 
+from core import files_out
 from db.engine import database_url, make_engine
 from db.models import Base
 from db.private_files import write_private
@@ -245,10 +246,10 @@ def _cell(sheet, kind: str, value: Any):
     encoded = encode(kind, value)
     if encoded is None:
         return None
-    cell = WriteOnlyCell(sheet, value=encoded)
     if isinstance(encoded, str):
-        cell.data_type = "s"  # text, never a formula
-    elif kind == "date":
+        return files_out.xlsx_cell(sheet, encoded)  # text, never a formula
+    cell = WriteOnlyCell(sheet, value=encoded)
+    if kind == "date":
         cell.number_format = "yyyy-mm-dd"
     return cell
 

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from components.recognition_view import board_csv
 from core import files_out
 from db import commands, exchange
+from db.backup import backup
 from db.commands import CheckInInput, KRInput, ObjectiveInput, kudos
 from db.queries import audit, okrs, recognition
 from tests.factories import PASSWORD, build_org, run
@@ -97,15 +98,24 @@ def test_the_csv_export_writes_titles_names_and_notes_as_text(org):
     assert "'+1 for the launch" in files["kudos.csv"]
 
 
-def test_the_excel_export_has_no_formula_cell_and_marks_formula_like_text(org):
-    data = run(org.sessions, exchange.export_xlsx, org.admin, None)
-    book = load_workbook(io.BytesIO(data))
+def assert_text_cells(book) -> None:
+    """No formula cell; the planted text is there unchanged, marked as text."""
     cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
     hostile = [c for c in cells if c.value in (HYPERLINK, NAME, NOTE)]
     assert {c.value for c in hostile} == {HYPERLINK, NAME, NOTE}  # the text itself, unchanged
     # Excel's leading apostrophe: shown as text, and still text after someone edits the cell.
     assert all(c.data_type == "s" and c.quotePrefix for c in hostile)
+
+
+def test_the_excel_export_has_no_formula_cell_and_marks_formula_like_text(org):
+    data = run(org.sessions, exchange.export_xlsx, org.admin, None)
+    assert_text_cells(load_workbook(io.BytesIO(data)))
+
+
+def test_a_backup_has_no_formula_cell_and_marks_formula_like_text(org, engine, tmp_path):
+    backup(engine, tmp_path / "backup.xlsx")
+    assert_text_cells(load_workbook(tmp_path / "backup.xlsx"))
 
 
 def test_the_audit_csv_writes_who_and_what_as_text(org):

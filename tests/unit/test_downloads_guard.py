@@ -20,7 +20,8 @@ HELPER = "core.files_out"
 RUNNERS = {"shell.store.read", "shell.store.cached"}
 MAX_DEPTH = 6  # function hops followed from a download to the helper
 # Where a spreadsheet file may be written other than the helper: the backup (a command-line
-# tool, not a download) keeps its own exact cell encoding, text always as string cells.
+# tool, not a download) keeps its own exact cell encoding; its text goes through
+# files_out.xlsx_cell.
 OWN_WRITERS = {"core/files_out.py", "db/backup.py"}
 
 
