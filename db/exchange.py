@@ -14,13 +14,18 @@ columns (docs/import-template.md); db/commands/imports.py checks and writes them
 
 from __future__ import annotations
 
+import csv
 import io
 import re
-from collections.abc import Iterator
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, false, select, true
 from sqlalchemy.orm import Session, aliased
 
@@ -105,6 +110,18 @@ def write_templates(root: Path) -> None:
 
 
 # --- reading an upload -----------------------------------------------------------------------
+# A file is checked before and while it is parsed, so a hostile one is refused within seconds
+# and a few megabytes, whatever it claims about itself.
+
+MAX_FILE_BYTES = 5 * 2**20  # as server.maxUploadSize in .streamlit/config.toml
+MAX_UNPACKED_BYTES = 50 * 2**20  # a workbook's parts unpacked; 5,000 rows take a few MB
+MAX_PARTS = 1_000  # files inside a workbook; Excel writes a few dozen
+MAX_PACKING_RATIO = 100  # unpacked ÷ packed; spreadsheet XML packs about 10:1
+RATIO_CHECKED_FROM = 2**20  # unpacked bytes; a smaller part exhausts nothing at any ratio
+MAX_COLUMNS = 50  # cells read per row; the template has 17
+MAX_CELL_CHARS = 10_000  # a description may have 2,000
+LAST_ROW = 2 * MAX_ROWS + 1  # nothing below is read, not even blank rows
+_CSV_FIELD_LIMIT = "field larger than field limit"  # csv.Error past csv.field_size_limit()
 
 
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
@@ -116,21 +133,116 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
         raise ValidationError(_("Upload a .csv or .xlsx file (see the template)."))
     if not data:
         raise ValidationError(_("The file is empty."))
-    frame = (_read_csv(data) if suffix == ".csv" else _read_xlsx(data)).fillna("")
-    frame.columns = [re.sub(r"\s+", "_", str(c).strip().lower()) for c in frame.columns]
-    # A column with neither heading nor values (a stray separator, a formatted empty column)
-    blank = frame.columns.str.startswith("unnamed:") & (frame == "").all().to_numpy()
-    frame = frame.loc[:, ~blank]
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationError(
+            _("The file is {size} MB; an import file can be at most {limit} MB.").format(
+                size=_megabytes(len(data)), limit=_megabytes(MAX_FILE_BYTES)
+            )
+        )
+    if suffix == ".csv":
+        # A text cell written by the export as '=… (so a spreadsheet shows it as text) is =….
+        return _table(_csv_rows(data), lambda text: _DEFUSED.sub("", text, count=1))
+    return _table(_xlsx_rows(data), lambda text: text)
+
+
+def _table(rows: Iterator[Sequence], unquote: Callable[[str], str]) -> pd.DataFrame:
+    """The template's columns from rows of cell values (the first holds the headings), read
+    only as far as the limits allow; ``unquote`` undoes what the export did to a text."""
+    header = next(rows, None)
+    if header is None:
+        raise ValidationError(_("The file is empty."))
+    names = [re.sub(r"\s+", "_", name.lower()) for name in _cells(header, 1, (), unquote)]
+    body: list[tuple[int, list[str]]] = []
+    for number, values in enumerate(rows, start=2):
+        if number > LAST_ROW:
+            raise ValidationError(
+                _(
+                    "The sheet goes on past row {row} (empty or formatted rows count too). "
+                    "Import at most {limit} rows at a time and delete the rows below your data."
+                ).format(row=format_decimal(LAST_ROW, 0), limit=format_decimal(MAX_ROWS, 0))
+            )
+        cells = _cells(values, number, names, unquote)
+        if not any(cells):
+            continue
+        if len(body) == MAX_ROWS:
+            raise ValidationError(
+                _("The file has more than {limit} rows; import at most {limit} at a time.").format(
+                    limit=format_decimal(MAX_ROWS, 0)
+                )
+            )
+        body.append((number, cells))
+    if not any(names) and not body:
+        raise ValidationError(_("The file is empty."))
+    position = _check_columns(names, body)
+    if not body:
+        raise ValidationError(_("The file has column headings but no rows to import."))
+    records = [
+        [number, *(cells[position[c]] if position.get(c, MAX_COLUMNS) < len(cells) else ""
+                   for c in COLUMNS)]
+        for number, cells in body
+    ]  # fmt: skip
+    return pd.DataFrame(records, columns=["row", *COLUMNS])
+
+
+def _cells(values: Sequence, row: int, names: Sequence[str], unquote) -> list[str]:
+    """A row's cells as text (NFC, stripped); refuses a row wider than MAX_COLUMNS (in a
+    workbook, a formatted empty cell far to the right makes each row that wide to read) or a
+    cell longer than MAX_CELL_CHARS, naming where it is."""
+    if len(values) > MAX_COLUMNS:
+        raise ValidationError(
+            _(
+                "Row {row} goes on past column {column} (in a workbook, a formatted empty cell "
+                "counts too); the template has {count} columns."
+            ).format(row=row, column=get_column_letter(MAX_COLUMNS), count=len(COLUMNS))
+        )
+    cells = []
+    for index, value in enumerate(values):
+        text = _text(value)
+        if len(text) > MAX_CELL_CHARS:
+            column = get_column_letter(index + 1)
+            if index < len(names) and names[index]:
+                column = f"{column} ({names[index]})"
+            raise ValidationError(
+                _(
+                    "Row {row}, column {column}: the cell holds {count} characters; "
+                    "a cell can hold at most {limit}."
+                ).format(
+                    row=row,
+                    column=column,
+                    count=format_decimal(len(text), 0),
+                    limit=format_decimal(MAX_CELL_CHARS, 0),
+                )
+            )
+        cells.append(unicodedata.normalize("NFC", unquote(text)).strip() if text else "")
+    return cells
+
+
+def _text(value) -> str:
+    """A cell's value as text: whole numbers without ".0" (Excel stores 12 as 12.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _check_columns(names: list[str], body: list[tuple[int, list[str]]]) -> dict[str, int]:
+    """Where each template column is; refuses unknown, repeated or missing columns."""
+    filled = {index for _number, cells in body for index, text in enumerate(cells) if text}
     unknown = [
-        _("(one without a heading)") if c.startswith("unnamed:") else c
-        for c in frame.columns
-        if c not in COLUMNS
+        _shortened(name) or _("(one without a heading)")
+        for index, name in enumerate(names)
+        if (name and name not in COLUMNS) or (not name and index in filled)
     ]
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if unknown or missing:
+    unknown += [_("(one without a heading)")] * sum(index >= len(names) for index in filled)
+    repeated = sorted({name for name in names if name in COLUMNS and names.count(name) > 1})
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if unknown or repeated or missing:
         problems = []
         if unknown:
             problems.append(_("unknown columns: {columns}").format(columns=", ".join(unknown)))
+        if repeated:
+            problems.append(_("repeated columns: {columns}").format(columns=", ".join(repeated)))
         if missing:
             problems.append(_("missing columns: {columns}").format(columns=", ".join(missing)))
         raise ValidationError(
@@ -138,64 +250,138 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
                 "The columns do not match the template ({problems}). Its columns are: {columns}."
             ).format(problems="; ".join(problems), columns=", ".join(COLUMNS))
         )
-    frame = frame.reindex(columns=list(COLUMNS), fill_value="").astype(str)
-    frame = frame.apply(lambda column: column.str.normalize("NFC").str.strip())
-    frame.insert(0, "row", range(2, len(frame) + 2))
-    frame = frame[(frame[list(COLUMNS)] != "").any(axis=1)].reset_index(drop=True)
-    if frame.empty:
-        raise ValidationError(_("The file has column headings but no rows to import."))
-    if len(frame) > MAX_ROWS:
+    return {name: index for index, name in enumerate(names) if name in COLUMNS}
+
+
+def _shortened(name: str, length: int = 40) -> str:
+    return name if len(name) <= length else name[: length - 1] + "…"
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    """The CSV's records, decoded and split as they are read (the text is never copied whole)."""
+    if b"\0" in data:  # no text file holds a NUL
         raise ValidationError(
-            _("The file has {rows} rows; import at most {limit} at a time.").format(
-                rows=format_decimal(len(frame), 0), limit=format_decimal(MAX_ROWS, 0)
+            _(
+                "The file holds binary data, not text. "
+                "In Excel, save it as “CSV UTF-8 (comma delimited)”."
             )
         )
-    return frame
-
-
-def _read_csv(data: bytes) -> pd.DataFrame:
+    first_line = data.partition(b"\n")[0]
+    delimiter = ";" if first_line.count(b";") > first_line.count(b",") else ","
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    read = 0  # records so far: an error is in the next one
     try:
-        text = data.decode("utf-8-sig")
+        for record in csv.reader(text, delimiter=delimiter):
+            read += 1
+            while len(record) > MAX_COLUMNS and not record[-1]:  # trailing separators
+                record.pop()
+            yield record
     except UnicodeDecodeError:
         raise ValidationError(
             _("The CSV file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)”.")
         ) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.EmptyDataError:
-        raise ValidationError(_("The file is empty.")) from None
-    except (pd.errors.ParserError, ValueError) as error:
+    except csv.Error as error:
+        if _CSV_FIELD_LIMIT in str(error):
+            raise ValidationError(
+                _("Row {row}: a cell holds more than {limit} characters.").format(
+                    row=read + 1, limit=format_decimal(MAX_CELL_CHARS, 0)
+                )
+            ) from None
         raise ValidationError(
             _("The CSV file could not be read: {error}").format(error=error)
         ) from None
-    # A text cell written by the export as '=… (so a spreadsheet shows it as text) is =….
-    return frame.apply(lambda column: column.str.replace(_DEFUSED, "", n=1, regex=True))
 
 
-def _read_xlsx(data: bytes) -> pd.DataFrame:
+def _xlsx_rows(data: bytes) -> Iterator[tuple]:
+    """The rows of the sheet "okrs" (else the first), streamed: openpyxl's read-only mode
+    parses one row at a time, and the size a sheet claims (its "dimension") is ignored."""
+    _check_archive(data)
     try:
-        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, keep_default_na=False)
-    except Exception:  # not a zip, not a workbook, a damaged file: all the same to the user
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except Exception:  # not a workbook, a damaged one: all the same to the user
+        raise _unreadable_workbook() from None
+    try:
+        if not book.worksheets:
+            raise ValidationError(_("The workbook has no sheets."))
+        sheet = book[IMPORT_SHEET] if IMPORT_SHEET in book.sheetnames else book.worksheets[0]
+        sheet.reset_dimensions()
+        yield from sheet.iter_rows(values_only=True)
+    except ValidationError:
+        raise
+    except Exception:  # damaged XML further in
+        raise _unreadable_workbook() from None
+    finally:
+        book.close()
+
+
+def _check_archive(data: bytes) -> None:
+    """Refuse a workbook (a zip) before parsing it: not a zip, too many parts, too big
+    unpacked, or packed like a zip bomb. The sizes are those the zip declares: Python's zipfile
+    never unpacks more than a part declares (a lie ends in a CRC error), so they bound the
+    work."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        raise _unreadable_workbook() from None
+    if len(parts) > MAX_PARTS:
         raise ValidationError(
             _(
-                "The file could not be read as an Excel workbook (.xlsx). "
-                "Open it in Excel or LibreOffice and save it again as .xlsx."
+                "The workbook holds {count} files; an Excel workbook holds a few dozen, "
+                "and at most {limit} are accepted."
+            ).format(count=format_decimal(len(parts), 0), limit=format_decimal(MAX_PARTS, 0))
+        )
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(
+            _(
+                "Unpacked, the workbook takes {size} MB; at most {limit} MB can be imported. "
+                "Keep only the sheet “{sheet}”, or import it as a CSV file."
+            ).format(
+                size=_megabytes(unpacked),
+                limit=_megabytes(MAX_UNPACKED_BYTES),
+                sheet=IMPORT_SHEET,
             )
-        ) from None
-    if not sheets:
-        raise ValidationError(_("The workbook has no sheets."))
-    frame = sheets.get(IMPORT_SHEET, next(iter(sheets.values())))
-    if frame.columns.empty:
-        raise ValidationError(_("The file is empty."))
-    return frame
+        )
+    for part in parts:
+        if _packed_too_tightly(part.file_size, part.compress_size):
+            raise ValidationError(
+                _(
+                    "The part “{name}” of the workbook unpacks to {ratio} times its packed "
+                    "size; at most {limit} times is accepted (a zip bomb looks like this)."
+                ).format(
+                    name=part.filename,
+                    ratio=format_decimal(part.file_size // max(part.compress_size, 1), 0),
+                    limit=MAX_PACKING_RATIO,
+                )
+            )
+    packed = sum(part.compress_size for part in parts)
+    if _packed_too_tightly(unpacked, packed):
+        raise ValidationError(
+            _(
+                "The workbook unpacks to {ratio} times its packed size; at most {limit} times "
+                "is accepted (a zip bomb looks like this)."
+            ).format(ratio=format_decimal(unpacked // max(packed, 1), 0), limit=MAX_PACKING_RATIO)
+        )
+    if "[Content_Types].xml" not in {part.filename for part in parts}:
+        raise _unreadable_workbook()
+
+
+def _packed_too_tightly(unpacked: int, packed: int) -> bool:
+    return unpacked > RATIO_CHECKED_FROM and unpacked > MAX_PACKING_RATIO * packed
+
+
+def _unreadable_workbook() -> ValidationError:
+    return ValidationError(
+        _(
+            "The file could not be read as an Excel workbook (.xlsx). "
+            "Open it in Excel or LibreOffice and save it again as .xlsx."
+        )
+    )
+
+
+def _megabytes(size: int) -> str:
+    return format_decimal(size / 2**20, 1)
 
 
 # --- export ----------------------------------------------------------------------------------
