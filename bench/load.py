@@ -4,10 +4,12 @@ No browser: each session speaks Streamlit's own protocol over its websocket
 (``/_stcore/stream``, subprotocol ``streamlit``): it sends a ``BackMsg.rerun_script`` whose
 ``ClientState.page_name`` chooses the page (and whose query string is the one the app last
 set for that page, as a browser's address bar would be) and times until the server's
-``ForwardMsg.script_finished``. Sessions sign in as a browser that signed in earlier does: with
-the cookie the app sets (streamlit-authenticator's HS256 JWT, keyed with the servers'
-``OKR_COOKIE_KEY``). They are real people of the organisation, of every role, and visit their
-pages in a weighted mix with about ``think`` seconds between two reruns.
+``ForwardMsg.script_finished``. Sessions sign in as a browser that signed in earlier does: each
+simulated person gets a live server-side session before the run (``start_session``, as a
+right password would), and sends the cookie the app sets for it (shell/auth.py: the session's
+token in an HS256 JWT, keyed with the servers' ``OKR_COOKIE_KEY``). They are real people of
+the organisation, of every role, and visit their pages in a weighted mix with about ``think``
+seconds between two reruns.
 
 The run has two phases in the same servers: one session alone (the baseline), then N
 sessions, which first warm up for ``warmup`` seconds (their first visits; not measured) and
@@ -36,7 +38,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import jwt
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url, select, text
 
 from bench import orgs
 from bench.common import (
@@ -85,10 +87,12 @@ ROLE_PAGES["lead"] = ROLE_PAGES["executive"] = (*ROLE_PAGES["member"], "review")
 ROLE_PAGES["admin"] = (*ROLE_PAGES["lead"], "admin")
 
 
-def auth_cookie(username: str, key: str = BENCH_COOKIE_KEY, days: float = 1) -> str:
-    """The cookie streamlit-authenticator sets after a sign-in (see its CookieModel)."""
-    exp = (datetime.now() + timedelta(days=days)).timestamp()
-    return jwt.encode({"username": username, "exp_date": exp}, key, algorithm="HS256")
+def auth_cookie(token: str, key: str = BENCH_COOKIE_KEY, days: float = 1) -> str:
+    """The cookie the app sets for a server-side session: shell.auth.cookie_value's format,
+    written out here because importing shell.auth would load Streamlit into the driver
+    (tests/bench checks that shell.auth reads it back)."""
+    expires_at = datetime.now() + timedelta(days=days)
+    return jwt.encode({"sid": token, "exp": int(expires_at.timestamp())}, key, algorithm="HS256")
 
 
 # --- servers ---------------------------------------------------------------------------------
@@ -231,6 +235,35 @@ def people(database_url: str, count: int) -> list[tuple[str, str]]:
     return chosen
 
 
+def sign_in(database_url: str, persons: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(username, role, session token): each simulated person signed in once, before the
+    servers start, as a right password would (one transaction). The sessions stay in the
+    organisation's database (a few hundred rows, ended by their 7-day lifetime; the cached
+    organisations are rebuilt every day anyway)."""
+    from core.accounts import SessionPolicy
+    from db.commands.sign_in import start_session
+    from db.engine import make_engine, make_sessionmaker, transaction
+    from db.models import User, utcnow
+
+    engine = make_engine(database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            names = {username for username, _ in persons}
+            found = session.execute(select(User.username, User.id).where(User.username.in_(names)))
+            ids = dict(found.all())
+            now, policy = utcnow(), SessionPolicy()
+            return [
+                (
+                    username,
+                    role,
+                    start_session(session, ids[username], "password", None, now, policy),
+                )
+                for username, role in persons
+            ]
+    finally:
+        engine.dispose()
+
+
 # --- sessions --------------------------------------------------------------------------------
 
 
@@ -325,7 +358,7 @@ async def _one_run(ws, page: str, queries: dict[str, str], default: str) -> tupl
 async def session(
     number: int,
     server: Server,
-    person: tuple[str, str],
+    person: tuple[str, str, str],
     phase: Phase | tuple[Phase, ...],
     until: float,
     think: float,
@@ -336,7 +369,7 @@ async def session(
     import websockets
 
     phases = phase if isinstance(phase, tuple) else (phase,)
-    username, role = person
+    username, role, token = person
     rng = random.Random(seed * 1000 + number)
     choices = [p for p in (pages or ROLE_PAGES[role]) if p in ROLE_PAGES[role]]
     weights = [PAGE_WEIGHTS.get(p, 1) for p in choices]
@@ -344,7 +377,7 @@ async def session(
     default = _default_page()
     if stagger:
         await asyncio.sleep(rng.uniform(0, think))  # spread the first runs out
-    headers = {"Cookie": f"{cookie_name()}={auth_cookie(username)}"}
+    headers = {"Cookie": f"{cookie_name()}={auth_cookie(token)}"}
     try:
         async with websockets.connect(
             server.url,
@@ -379,7 +412,7 @@ async def session(
 
 async def run_phase(
     servers: list[Server],
-    persons: list[tuple[str, str]],
+    persons: list[tuple[str, str, str]],
     duration: float,
     warmup: float,
     think: float,
@@ -421,7 +454,7 @@ async def _clock(phases: tuple[Phase, ...], servers: list[Server], until: float)
 
 async def run_single(
     server: Server,
-    persons: list[tuple[str, str]],
+    persons: list[tuple[str, str, str]],
     duration: float,
     think: float,
     pages: tuple[str, ...] | None,
@@ -630,7 +663,7 @@ def run(
         if checkin_every:
             scratch = copy.enter_context(tempfile.TemporaryDirectory(prefix="okr-load-"))
             url = copy.enter_context(_writable_copy(url, Path(scratch)))
-        persons = people(url, sessions)
+        persons = sign_in(url, people(url, sessions))
         log_dir = PROJECT_ROOT / "bench" / "cache" / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         next_port = port
@@ -679,7 +712,7 @@ def run(
         "checkin_every_s": checkin_every or None,
         "checkins": stream.count if checkin_every else 0,
         "checkin_errors": stream.errors[:10] if checkin_every else [],
-        "roles": {r: sum(1 for _, role in persons if role == r) for r in ROLE_PAGES},
+        "roles": {r: sum(1 for _, role, _ in persons if role == r) for r in ROLE_PAGES},
         "single": summarise(phases["single"]) if "single" in phases else None,
         "warmup": summarise(phases["warmup"]) if phases["warmup"] else None,
         "load": summarise(phases["load"]),

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bench import load, orgs, pages, writes
-from bench.common import page_specs
+from bench.common import BENCH_COOKIE_KEY, page_specs
+from shell import auth
 from tests.conftest import require_postgres
 
 
@@ -113,15 +114,29 @@ def _check_ins(url: str) -> int:
     return count
 
 
-def test_a_session_with_a_wrong_cookie_counts_as_failed(monkeypatch):
+def test_the_load_cookie_is_the_one_the_app_reads():
+    token = "a-session-token-" + "t" * 27
+    assert auth.token_in_cookie(load.auth_cookie(token), BENCH_COOKIE_KEY) == token
+
+
+@pytest.mark.parametrize(
+    ("token", "key"),
+    [
+        ("a-session-token-" + "t" * 27, "wrong-key" * 5),  # forged without the servers' key
+        ("no-such-session-" + "t" * 27, BENCH_COOKIE_KEY),  # signed, but no session behind it
+    ],
+    ids=["wrong key", "unknown session"],
+)
+def test_a_session_with_a_wrong_cookie_counts_as_failed(monkeypatch, token, key):
     signed = load.auth_cookie
-    monkeypatch.setattr(load, "auth_cookie", lambda name: signed(name, key="wrong-key" * 5))
+    monkeypatch.setattr(load, "auth_cookie", lambda token: signed(token, key=key))
     server = load.start_server(orgs.sqlite_org("small").url, load.free_port(8890), (), orgs.CACHE)
     phase = load.Phase("wrong cookie", time.monotonic())
+    person = ("member", "member", token)
     try:
         load.wait_healthy(server)
         until = time.monotonic() + 1
-        asyncio.run(load.session(0, server, ("member", "member"), phase, until, 0.1, None, 1))
+        asyncio.run(load.session(0, server, person, phase, until, 0.1, None, 1))
     finally:
         load.stop_server(server)
     assert phase.samples and not any(sample.ok for sample in phase.samples)
