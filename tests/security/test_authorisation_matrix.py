@@ -41,6 +41,7 @@ import pytest
 from core.accounts import MAX_FAILED_LOGINS, SessionPolicy
 from core.errors import PermissionDenied, ValidationError
 from core.settings import StatusSettings
+from core.sso import Identity
 from db.commands import (
     accounts,
     checkins,
@@ -162,6 +163,23 @@ CLIENT = "198.51.100.7"  # a documentation address (RFC 5737)
 def later() -> datetime:
     """A moment after the prepared session started (its idle clock visibly moves)."""
     return utcnow() + timedelta(minutes=1)
+
+
+SSO_DOMAINS = ("example.com",)
+
+
+def sso_identity(email: str, subject: str = "sub-1", **fields) -> Identity:
+    """A verified identity from an OpenID provider, issued a minute ago."""
+    return Identity(
+        "https://id.example.org", subject, email, True, issued_at=utcnow() - timedelta(minutes=1),
+        **fields,
+    )  # fmt: skip
+
+
+def sso_sign_in(email: str, subject: str) -> Write:
+    """A single sign-on with this identity; the write returns the accepted sign-in."""
+    identity = sso_identity(email, subject)
+    return lambda s: sso.sign_in_with_identity(s, identity, CLIENT, utcnow(), POLICY, SSO_DOMAINS)
 
 
 def new_session(w: World, who: str) -> Write:
@@ -568,7 +586,11 @@ ROWS: list[Row] = [
     Row(
         sso.create_member_from_identity,
         "an unknown SSO email signs in (auto-create off)",
-        lambda w, a, who: lambda s: sso.create_member_from_identity(s, "new@example.com", "New"),
+        lambda w, a, who: (
+            lambda s: sso.create_member_from_identity(
+                s, sso_identity("new@example.com"), SSO_DOMAINS
+            )
+        ),
         {role: (D,) for role in ROLES},
     ),
     Row(
@@ -577,11 +599,59 @@ ROWS: list[Row] = [
         lambda w, a, who: (
             lambda s: (
                 sso.save_sso_settings(s, w.actors["admin"], True),
-                sso.create_member_from_identity(s, "nguyen.an@example.com", "Nguyễn An"),
+                sso.create_member_from_identity(
+                    s, sso_identity("nguyen.an@example.com", name="Nguyễn An"), SSO_DOMAINS
+                ),
             )
         ),
         {role: (OK,) for role in ROLES},
         audited=False,  # two actors: the admin's setting, the new member's own account
+    ),
+    Row(
+        sso.create_member_from_identity,
+        "an unknown SSO email of a domain not allowed, auto-create on",
+        lambda w, a, who: (
+            lambda s: (
+                sso.save_sso_settings(s, w.actors["admin"], True),
+                sso.create_member_from_identity(s, sso_identity("an@example.org"), SSO_DOMAINS),
+            )
+        ),
+        {role: (D,) for role in ROLES},
+    ),
+    Row(
+        sso.sign_in_with_identity,
+        "the target's first single sign-on (links their account)",
+        lambda w, a, who: sso_sign_in(f"{who}@example.com", f"first-{who}"),
+        EVERYONE,
+        signs_in=True,
+    ),
+    Row(
+        sso.sign_in_with_identity,
+        "the target's linked identity signs in again",
+        lambda w, a, who, _first: sso_sign_in(f"{who}@example.com", f"first-{who}"),
+        EVERYONE,
+        prepare=lambda w, who: sso_sign_in(f"{who}@example.com", f"first-{who}"),
+        signs_in=True,
+    ),
+    Row(
+        sso.sign_in_with_identity,
+        "another identity with the target's email, once the target's account is linked",
+        lambda w, a, who, _first: sso_sign_in(f"{who}@example.com", f"intruder-{who}"),
+        {role: (D,) * 3 for role in ROLES},
+        prepare=lambda w, who: sso_sign_in(f"{who}@example.com", f"first-{who}"),
+    ),
+    Row(
+        sso.unlink_identity,
+        "unlink the target's single sign-on identity",
+        lambda w, a, who, _first: lambda s: sso.unlink_identity(s, a, w.ids[who]),
+        ADMIN_ONLY,
+        prepare=lambda w, who: sso_sign_in(f"{who}@example.com", f"first-{who}"),
+    ),
+    Row(
+        sso.unlink_identity,
+        "unlink the target's identity when there is none",
+        lambda w, a, who: lambda s: sso.unlink_identity(s, a, w.ids[who]),
+        {**ADMIN_ONLY, "admin": (V,) * 3},
     ),
     # --- teams, cycles, settings -------------------------------------------------------------
     Row(
@@ -641,6 +711,7 @@ ROWS: list[Row] = [
 ACTORLESS = {
     accounts.create_first_admin,
     sso.create_member_from_identity,
+    sso.sign_in_with_identity,
     sign_in.reserve_client_attempt,
     sign_in.reserve_attempt,
     sign_in.finish_attempt,
