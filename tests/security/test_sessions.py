@@ -376,6 +376,86 @@ def test_sign_ins_and_lockouts_leave_audit_rows_that_move_no_cache(org):
     assert start.after["method"] == "password" and start.after["client"] == "198.51.100.20"
 
 
+# --- configuration -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (None, "No cookie signing key is configured. Set OKR_COOKIE_KEY"),
+        ("too-short", "The cookie key must be at least 32 bytes long."),
+    ],
+)
+def test_production_refuses_to_start_without_a_proper_cookie_key(org, monkeypatch, key, message):
+    monkeypatch.setenv("OKR_ENV", "production")
+    if key is None:
+        monkeypatch.delenv("OKR_COOKIE_KEY", raising=False)
+    else:
+        monkeypatch.setenv("OKR_COOKIE_KEY", key)
+    at = new_app()
+    at.run()
+    assert not at.exception
+    assert len(errors(at)) == 1 and errors(at)[0].startswith(message)
+    if key is None:  # it says how to make and where to put one
+        assert "secrets.token_urlsafe" in errors(at)[0] and "secrets.toml" in errors(at)[0]
+    assert not at.text_input and not at.button  # no sign-in form that would use a weak key
+
+
+def test_production_with_a_configured_key_signs_in(org, monkeypatch):
+    monkeypatch.setenv("OKR_ENV", "production")
+    monkeypatch.setenv("OKR_COOKIE_KEY", "a-production-key-" + "z" * 32)
+    assert signed_in(sign_in_app("mia", PASSWORD))
+
+
+# --- passwords -------------------------------------------------------------------------------------
+
+
+def change_password(current: str, new: str, repeat: str | None = None):
+    at = sign_in_app("mia", PASSWORD)
+    at.switch_page("app_pages/account.py")
+    at.run()
+    at.text_input(key="account.current").input(current)
+    at.text_input(key="account.new").input(new)
+    at.text_input(key="account.repeat").input(new if repeat is None else repeat)
+    button(at, "Change password").click()
+    at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        ("nine-char", "Password must be at least 10 characters."),
+        ("          ", "Password cannot be only spaces."),
+        (" padded-password ", "Password cannot start or end with a space."),
+        ("ệ" * 25, "Password must be at most 72 bytes"),  # 25 characters, 75 bytes
+        ("x" * 73, "Password must be at most 72 bytes"),
+    ],
+)
+def test_password_rules_have_clear_messages_and_change_nothing(org, new, message):
+    before = account(org.sessions, "mia").password_hash
+    at = change_password(PASSWORD, new)
+    assert len(errors(at)) == 1 and errors(at)[0].startswith(message), errors(at)
+    assert account(org.sessions, "mia").password_hash == before
+
+
+@pytest.mark.parametrize("new", ["ten-chars!", "ệ" * 24, "🔑" * 18])  # 10 chars; 72 bytes; 72 bytes
+def test_passwords_at_the_limits_are_accepted_and_work(org, new):
+    at = change_password(PASSWORD, new)
+    assert not errors(at)
+    assert [s.value for s in at.success] == [
+        "Password changed. Your other sessions have been signed out."
+    ]
+    assert signed_in(sign_in_app("mia", new)) and not signed_in(sign_in_app("mia", PASSWORD))
+
+
+def test_a_wrong_current_password_changes_nothing(org):
+    at = change_password(WRONG, "a-new-password-1")
+    assert errors(at) == ["The current password is not correct."]
+    assert signed_in(sign_in_app("mia", PASSWORD))
+
+
 # --- the cookie --------------------------------------------------------------------------------
 
 
