@@ -6,11 +6,13 @@ import streamlit as st
 
 from components.okr_view import escape_markdown
 from components.pickers import id_select, person_picker
+from components.text import md_format
 from core.accounts import is_locked
 from core.enums import CycleState, Role, role_label, state_word
 from core.formatting import format_day
 from core.i18n import LANGUAGES, N_, _, format_decimal, ngettext
 from core.settings import StatusSettings
+from core.sso import allowed_domains, shown_domain
 from db import commands, queries
 from db.commands import grading, sign_in
 from db.commands import sso as sso_commands
@@ -158,6 +160,33 @@ def edit_person(person: dict) -> None:
     ):
         done = _("{name} reactivated.") if not person["active"] else _("{name} deactivated.")
         saved(done.format(name=person["display_name"]))
+    linked_identity(person)
+
+
+def linked_identity(person: dict) -> None:
+    """The person's single sign-on identity, which an admin can unlink (say after they
+    changed accounts at the identity provider: their next single sign-on links the new one)."""
+    linked = store.cached(sso_queries.linked_identity, person["id"], follows=store.STRUCTURE)
+    if linked is None:
+        return
+    about, unlink = st.columns([3, 1], vertical_alignment="center")
+    about.caption(
+        md_format(
+            _("Single sign-on: linked on {day} to {email} at {issuer}."),
+            day=format_day(linked.created_at),
+            email=linked.email or "–",
+            issuer=linked.issuer,
+        )
+    )
+    if unlink.button(
+        _("Unlink"),
+        key=f"admin.person.{person['id']}.unlink",
+        icon=":material/link_off:",
+        help=_("Their next single sign-on links a new identity, found by their email."),
+    ) and store.write(sso_commands.unlink_identity, actor, person["id"]):
+        saved(
+            _("{name}'s single sign-on identity is unlinked.").format(name=person["display_name"])
+        )
 
 
 def people_tab() -> None:
@@ -393,8 +422,9 @@ def settings_tab() -> None:
         st.subheader(_("Single sign-on"))
         st.caption(
             _(
-                "People who sign in with the identity provider are matched to an account by "
-                "email. New accounts join as members without a team; set role and team in People."
+                "A person's first single sign-on links their account, found by a verified "
+                "email, to that identity; from then on only that identity signs in as them. "
+                "People shows the link and can unlink it."
             )
             if sso.is_configured()
             else _(
@@ -402,11 +432,28 @@ def settings_tab() -> None:
                 ".streamlit/secrets.toml, see the README); this setting applies once it is."
             )
         )
+        domains = ", ".join(shown_domain(domain) for domain in sorted(allowed_domains()))
         auto_create = st.toggle(
-            _("Create an account for unknown emails"),
+            md_format(
+                _("Create a member account on first sign-in for unknown emails of: {domains}"),
+                domains=domains or "–",
+            ),
             value=store.cached(sso_queries.auto_create_enabled, follows=store.STRUCTURE),
             key="admin.sso.auto_create",
+            disabled=not domains,
+            help=_(
+                "Both must allow it: this switch and the email domains of "
+                "`OKR_SSO_ALLOWED_DOMAINS` (exact domains: list a sub-domain to allow it). "
+                "New members join without a team; set role and team in People."
+            ),
         )
+        if not domains:
+            st.caption(
+                _(
+                    "No accounts are created on first sign-in: `OKR_SSO_ALLOWED_DOMAINS` lists "
+                    "no email domain."
+                )
+            )
         if st.form_submit_button(_("Save single sign-on settings")) and store.write(
             sso_commands.save_sso_settings, actor, auto_create
         ):

@@ -2,11 +2,12 @@
 
 Configured by an ``[auth]`` section in ``.streamlit/secrets.toml`` (see README, "Single
 sign-on"); without one nothing here shows and password sign-in is all there is. With one,
-the sign-in screen offers "Sign in with <provider>" above the password form. The identity's
-email maps to an active account (ignoring case); that person is then signed in exactly as
-the password form signs them in — the same session keys streamlit-authenticator sets, so
-app.py and every page see no difference. An unknown email is refused, or becomes a member
-when an admin allowed it (Admin → Settings). Signing out ends both.
+the sign-in screen offers "Sign in with <provider>" above the password form. st.user then
+holds the provider's ID token claims and the name of the provider section used; the write
+``sign_in_with_identity`` decides (verified e-mail, the identity linked to an account, new
+members for allowed domains only) and starts a server-side session, which ``auth.enter``
+makes this browser session's. A refusal is shown above the buttons, with a way to drop the
+identity (st.logout). Signing out ends both.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
+from core.accounts import session_policy
 from core.i18n import _
+from core.sso import ALL_EMAILS_VERIFIED_KEY, identity_from_claims
 from db.commands import sso as sso_commands
-from db.queries import sso as sso_queries
-from shell import store
+from db.models import utcnow
+from shell import auth, store
 
 # Hosts of well-known providers' metadata URLs → the name on the button.
 _KNOWN_PROVIDERS = {
@@ -38,6 +41,12 @@ _PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 class Provider:
     name: str | None  # None: the unnamed provider configured directly in [auth]
     label: str
+    all_emails_verified: bool = False  # `all_emails_verified = true` in its section
+
+    @property
+    def key(self) -> str:
+        """The name Streamlit records in the identity (st.user["provider"])."""
+        return self.name or "default"
 
 
 def _auth_section() -> Mapping | None:
@@ -55,11 +64,19 @@ def providers() -> list[Provider]:
         return []
     found = []
     if all(auth.get(key) for key in _PROVIDER_KEYS):
-        found.append(Provider(None, _label(None, auth.get("server_metadata_url"))))
+        found.append(_provider(None, auth))
     for name, section in auth.items():
         if isinstance(section, Mapping) and all(section.get(key) for key in _PROVIDER_KEYS):
-            found.append(Provider(name, _label(name, section.get("server_metadata_url"))))
+            found.append(_provider(name, section))
     return found
+
+
+def _provider(name: str | None, section: Mapping) -> Provider:
+    return Provider(
+        name,
+        _label(name, section.get("server_metadata_url")),
+        section.get(ALL_EMAILS_VERIFIED_KEY) is True,  # only TOML's true, not "true"
+    )
 
 
 def is_configured() -> bool:
@@ -85,7 +102,7 @@ def identity() -> dict | None:
 
 
 def accept_identity() -> str | None:
-    """Sign this session in as the account the identity's email belongs to.
+    """Sign this session in as the account the identity belongs to.
 
     Returns a message for the sign-in screen when the identity is refused, else None.
     Does nothing when the session is signed in already or nobody used SSO."""
@@ -94,52 +111,30 @@ def accept_identity() -> str | None:
     claims = identity()
     if claims is None:
         return None
-    email = str(claims.get("email") or "").strip()
-    if not email:
+    provider = _provider_of(claims)
+    if provider is None:  # removed from [auth] since: its identities no longer count
         return _(
-            "Your identity provider did not send an email address, so OKR Tracker cannot "
-            "tell who you are."
+            "The identity provider you signed in with is not set up here any more. Sign in again."
         )
-    if claims.get("email_verified") is False:
-        return _(
-            "Your identity provider has not verified {email}; verify it there and try again."
-        ).format(email=email)
-    match = store.read(sso_queries.account_for_email, email)
-    username = match.username
-    if username is None and match.usernames:
-        if match.only_inactive:
-            return _(
-                "The account for {email} is deactivated. Ask an admin if this is a mistake."
-            ).format(email=email)
-        return _("More than one account uses {email}. Ask an admin to fix the people list.").format(
-            email=email
-        )
-    if username is None:
-        if not store.read(sso_queries.auto_create_enabled):
-            return _(
-                "No OKR Tracker account uses {email}. Ask an admin to add you, "
-                "or sign in with your username and password."
-            ).format(email=email)
-        created = store.write(
-            sso_commands.create_member_from_identity,
-            email,
-            claims.get("name"),
-            _language(claims.get("locale")),
-            show_error=False,
-        )
-        if not created:
-            return created.error
-        username = created.value
-    # The keys streamlit-authenticator sets on a password sign-in (and clears on sign-out).
-    st.session_state["authentication_status"] = True
-    st.session_state["username"] = username
-    st.session_state["name"] = claims.get("name") or username
-    st.session_state["email"] = email
+    signed = store.write(
+        sso_commands.sign_in_with_identity,
+        identity_from_claims(claims, provider.all_emails_verified),
+        auth.client_address(),
+        utcnow(),
+        session_policy(),
+        show_error=False,
+    )
+    if not signed:
+        return signed.error
+    auth.enter(signed.value.username, signed.value.token, signed.value.display_name)
     return None
 
 
-def _language(locale: object) -> str:
-    return "vi" if str(locale or "").lower().startswith("vi") else "en"
+def _provider_of(claims: Mapping) -> Provider | None:
+    """The configured provider the identity came from ([auth.<name>] before the unnamed one,
+    as Streamlit's own lookup does)."""
+    matching = [p for p in providers() if p.key == claims.get("provider")]
+    return max(matching, key=lambda p: p.name is not None, default=None)
 
 
 def sign_in_options(refusal: str | None) -> None:
@@ -149,7 +144,9 @@ def sign_in_options(refusal: str | None) -> None:
         return
     if refusal:
         st.error(refusal, icon=":material/no_accounts:")
-        # A callback: it runs before the next run, so that run no longer sees the identity.
+        # Ending the provider's sign-in (st.logout) is the person's click, not automatic: the
+        # browser leaves the page as soon as st.logout runs, and the message with it. Until
+        # then the refused identity signs nobody in. A callback: the next run no longer sees it.
         st.button(_("Use another account"), key="app.sso.forget", on_click=st.logout)
     for provider in found:
         if st.button(
@@ -162,7 +159,7 @@ def sign_in_options(refusal: str | None) -> None:
     st.caption(_("or with your username and password:"))
 
 
-def sign_out(_details: object = None) -> None:
-    """End the identity-provider sign-in too (streamlit-authenticator's logout callback)."""
+def sign_out() -> None:
+    """End the identity-provider sign-in too (after auth.sign_out ended the session)."""
     if identity() is not None:
         st.logout()
