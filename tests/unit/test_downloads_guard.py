@@ -1,7 +1,7 @@
 """Every file the app offers for download is made by core.files_out (formula-neutralised cells,
-UTF-8 with a BOM): each ``download_button`` in app.py, app_pages/ and components/ gets its
-``data`` from a call into that module — directly, through a name assigned from such a call in
-the same function, or through a project function (e.g. db.exchange.export_xlsx, also when
+UTF-8 with a BOM): each ``download_button`` in app.py, app_pages/, components/ and shell/ gets
+its ``data`` from a call into that module — directly, through a name assigned from such a call
+in the same function, or through a project function (e.g. db.exchange.export_xlsx, also when
 passed to shell.store.read) whose every ``return`` is such a call. A download made with
 ``frame.to_csv()`` fails here."""
 
@@ -171,6 +171,7 @@ def app_modules() -> list[Module]:
         ROOT / "app.py",
         *sorted((ROOT / "app_pages").glob("*.py")),
         *sorted((ROOT / "components").glob("*.py")),
+        *sorted((ROOT / "shell").glob("*.py")),
     ]
     names = [".".join(p.relative_to(ROOT).with_suffix("").parts) for p in paths]
     return [load(name) for name in names]
