@@ -40,10 +40,14 @@ NO_BREAK_SPACE = "\u00a0"
 
 # Characters that open a construct of CommonMark, GFM, remark-math or remark-directive
 # anywhere in a line: emphasis, code, links and images ('[' — so '!', '(' and ')' mean nothing
-# after it), footnotes, HTML and autolinks ('<'), entities, LaTeX, strikethrough and fences,
-# tables, directive attributes. Directives themselves start at a ':' (broken below).
-_ANYWHERE = "\\`*_[]{}<&$~|"
+# after it), footnotes, HTML and autolinks ('<'), LaTeX, strikethrough and fences, tables,
+# directive attributes. Directives themselves start at a ':' (broken below); an '&' only
+# where it starts an entity ("&amp;", "&#60;"), a '_' only where it can be emphasis.
+_ANYWHERE = "\\`*[]{}<$~|"
 _ESCAPES = str.maketrans({char: "\\" + char for char in _ANYWHERE})
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+# '_' opens or closes emphasis unless it stands between two letters or digits (OKR_ENV).
+_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 # What starts a block at the start of a line: an ATX heading, a quote, a bullet or ordered
 # list item ("1." / "1)"), a setext underline or a thematic break ('-', '='; '*' and '_' are
 # escaped anywhere).
@@ -61,6 +65,8 @@ _LEADING_SPACE = re.compile(r"^[ \t]+")
 _BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _ISOLATE_OPEN = "\u2066\u2067\u2068"
 _FIRST_STRONG_ISOLATE, _POP_ISOLATE = "\u2068", "\u2069"
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash before ASCII punctuation
+_INVISIBLE = re.compile("[\u2060\u2068\u2069]")
 
 
 class Markdown(str):
@@ -122,6 +128,12 @@ def badge(label: object, color: str, icon: str | None = None) -> Markdown:
     return Markdown(f":{color}-badge[{f'{icon} ' if icon else ''}{md(label)}]")
 
 
+def as_read(markdown: str) -> str:
+    """What a reader sees of text made here, as plain text: escapes resolved, the invisible
+    word joiners and isolates gone (tests compare messages with it)."""
+    return _INVISIBLE.sub("", _ESCAPED.sub(r"\1", markdown)).replace(NO_BREAK_SPACE, " ")
+
+
 def _text(value: object) -> str:
     return "" if value is None else str(value)
 
@@ -130,7 +142,8 @@ def _literal(text: str) -> str:
     """One line of text with every Markdown, directive, shortcode and autolink made literal."""
     for pattern in (_BREAK_AFTER_COLON, _BREAK_AFTER_AT, _BREAK_WWW, _BREAK_ARROW):
         text = pattern.sub(lambda match: match.group() + WORD_JOINER, text)
-    text = text.translate(_ESCAPES)
+    text = _ENTITY.sub(r"\\&", text.translate(_ESCAPES))
+    text = _UNDERSCORE.sub(r"\\_", text)
     text = _ORDERED_MARK.sub(r"\1\\\2", _BLOCK_MARK.sub(r"\1\\\2", text))
     text = _LEADING_SPACE.sub(lambda match: NO_BREAK_SPACE * len(match.group()), text)
     return _isolate_direction(text)

@@ -19,6 +19,7 @@ import pytest
 from components.text import (
     WORD_JOINER,
     Markdown,
+    as_read,
     badge,
     bold,
     md,
@@ -77,13 +78,16 @@ PAYLOADS = [
     "x]] ]] :red[y",
     "\\*not\\* \\\\",
     "   # three spaces in",
+    "snake_case, OKR_ENV and _x_",
     "text\n9. nine\n10) ten\n> quote\n+ plus\n=====",
 ]
 
 # Characters that open a Markdown construct wherever they stand (emphasis, code, links and
-# images, HTML and autolinks, entities, LaTeX, strikethrough, tables, directive attributes),
+# images, HTML and autolinks, LaTeX, strikethrough, tables, directive attributes), entities,
 # and what opens a block at the start of a line (CommonMark allows three spaces before it).
-ANYWHERE = set("\\`*_[]{}<&$~|")
+ANYWHERE = set("\\`*[]{}<$~|")
+ENTITY = re.compile(r"(?<!\\)&#?[0-9A-Za-z]+;")
+UNDERSCORE = re.compile(r"(?<!\\)(?:(?<![^\W_])_|_(?![^\W_]))")  # not between two letters
 BLOCK_START = re.compile(r"^ {0,3}([#>+=-]|\d{1,9}[.)])")
 # What Streamlit's plugins look for in parsed text (Streamlit 1.67's frontend).
 PLUGIN_PATTERNS = {
@@ -114,6 +118,7 @@ def unescaped_syntax(markdown: str) -> list[str]:
             escaped = True
         elif char in ANYWHERE:
             left.append(char)
+    left += ENTITY.findall(markdown) + UNDERSCORE.findall(markdown)
     return left + [line for line in markdown.split("\n") if BLOCK_START.match(line)]
 
 
@@ -139,6 +144,11 @@ def test_the_reader_sees_the_characters_that_were_typed(payload):
     assert read(md(payload)) == re.sub(r"\n", " ", payload)
     lines = [line.rstrip(" ") for line in read(md_block(payload)).split("\n")]
     assert lines == [line.rstrip(" ") for line in payload.split("\n")]
+
+
+@pytest.mark.parametrize("payload", [p for p in PAYLOADS if "\n" not in p])
+def test_as_read_gives_back_the_text_as_typed(payload):
+    assert as_read(md(payload)) == payload
 
 
 def test_one_line_text_has_no_line_break_and_block_text_keeps_its_lines():
@@ -171,14 +181,14 @@ def test_links_hosts_and_addresses_are_broken_where_a_plugin_would_see_them():
     assert md("name@example.com") == f"name@{WORD_JOINER}example.com"
     assert md("http://2130706433/") == f"http:{WORD_JOINER}//2130706433/"
     assert md(":smile:") == f":{WORD_JOINER}smile:"
-    assert md("Q4: revenue, 10.5% (net)!") == "Q4: revenue, 10.5% (net)!"  # nothing to break
+    assert md("Q4: R&D, 10.5% (net)!") == "Q4: R&D, 10.5% (net)!"  # nothing to break
 
 
 def test_markdown_made_here_is_not_escaped_twice():
     title = md("Grow *fast*")
     assert md(title) is title and md_block(title) is title
-    line = md_format("**{title}** · {owner}", title=title, owner="Sue_N")
-    assert line == r"**Grow \*fast\*** · Sue\_N"
+    line = md_format("**{title}** · {owner}", title=title, owner="_Sue_")
+    assert line == r"**Grow \*fast\*** · \_Sue\_"
     assert isinstance(line, Markdown)
     assert md_join(" · ", [title, "a|b"]) == r"Grow \*fast\* · a\|b"
 
