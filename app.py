@@ -175,8 +175,14 @@ def main() -> None:
     cookies = auth.cookie_manager()  # a component: once per run
 
     frame = st.sidebar.container()
-    refusal = sso.accept_identity()  # a single sign-on identity signs the session in
-    user = signed_in_user(auth.signed_in_username(cookies), cookies)
+    username = auth.signed_in_username(cookies)  # this session's, or the cookie's
+    refusal = None
+    if username is None:
+        refusal = sso.accept_identity()  # a single sign-on identity signs the session in
+        if auth.current_token():
+            auth.remember(cookies)  # a reload resumes this session (and its idle clock)
+            username = auth.signed_in_username(cookies)
+    user = signed_in_user(username, cookies)
     if user is None:
         title = st.empty()
         with title.container():

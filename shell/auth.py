@@ -127,6 +127,11 @@ def _set_cookie(cookies: stx.CookieManager, token: str) -> None:
     )
 
 
+def remember(cookies: stx.CookieManager) -> None:
+    """Give the browser the cookie of this session (after a single sign-on)."""
+    _set_cookie(cookies, st.session_state[TOKEN_KEY])
+
+
 def _clear_cookie(cookies: stx.CookieManager) -> None:
     with contextlib.suppress(KeyError):  # the component had not read the cookie yet
         cookies.delete(COOKIE_NAME, key="app.cookies.delete")
