@@ -1,14 +1,17 @@
 """Import objectives and key results from the template (docs/import-template.md), admins only.
 
-Every row goes through the write functions the forms use — create_objective, add_key_result,
-set_objective_state — each in its own savepoint, so the same rules apply and every error
-names its row. ``check_import`` (the preview) then rolls everything back; ``import_okrs``
-keeps it only if no row failed, and otherwise raises, so the caller's one transaction writes
-nothing.
+Every row is checked by the rules of the write functions the forms use — check_objective and
+check_key_result (what create_objective and add_key_result check) and the publish rule — with
+reads only, the names a file uses looked up in bulk, so every error names its row. The
+preview, ``check_import``, stops there: it writes nothing, so it takes no write lock (on
+SQLite a preview that wrote and rolled back made every check-in wait for it). ``import_okrs``
+then writes, only if no row failed, through create_objective, add_key_result and
+set_objective_state in the caller's one transaction: all or nothing.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -24,7 +27,10 @@ from db.commands.okrs import (
     KRInput,
     ObjectiveInput,
     add_key_result,
+    check_key_result,
+    check_objective,
     create_objective,
+    require_key_results_to_publish,
     set_objective_state,
 )
 from db.exchange import KR_ONLY, OBJECTIVE_ONLY
@@ -51,19 +57,15 @@ class ImportCheck:
 
 
 def check_import(session: Session, actor: Actor, table: pd.DataFrame) -> ImportCheck:
-    """The preview: run the whole import, then roll it back."""
-    savepoint = session.begin_nested()
-    try:
-        return _import(session, actor, table)
-    finally:
-        savepoint.rollback()
+    """The preview: every row checked with reads only; nothing is written or locked."""
+    return _plan(session, actor, table).check
 
 
 def import_okrs(session: Session, actor: Actor, table: pd.DataFrame) -> ImportCheck:
     """Import every row, or — if any row fails — raise and write nothing."""
-    result = _import(session, actor, table)
-    if result.errors:
-        count = len(result.errors)
+    plan = _plan(session, actor, table)
+    if plan.check.errors:
+        count = len(plan.check.errors)
         raise ValidationError(
             ngettext(
                 "{count} row has an error, so nothing was imported. "
@@ -73,9 +75,10 @@ def import_okrs(session: Session, actor: Actor, table: pd.DataFrame) -> ImportCh
                 count,
             ).format(count=count)
         )
-    summary = {"objectives": result.objectives, "key_results": result.key_results}
+    _write(session, actor, plan)
+    summary = {"objectives": plan.check.objectives, "key_results": plan.check.key_results}
     audit.record(session, actor.id, "okr.import", "import", None, None, summary)
-    return result
+    return plan.check
 
 
 @dataclass
@@ -87,7 +90,18 @@ class _Row:
         return self.cells[column]
 
 
-def _import(session: Session, actor: Actor, table: pd.DataFrame) -> ImportCheck:
+@dataclass(frozen=True)
+class _Plan:
+    """The checked file: its result, and what to write if no row failed."""
+
+    check: ImportCheck
+    rows: dict[str, _Row]  # objective rows by ref
+    objectives: dict[str, ObjectiveInput]  # the valid ones by ref, each parent before its children
+    parents: dict[str, str]  # ref → the ref of its parent in the file
+    key_results: list[tuple[_Row, KRInput]]  # the valid ones
+
+
+def _plan(session: Session, actor: Actor, table: pd.DataFrame) -> _Plan:
     require_admin(actor)
     rows = [_Row(int(r.pop("row")), r) for r in table.astype(str).to_dict("records")]
     errors: dict[int, str] = {}  # the first problem of each row
@@ -97,26 +111,67 @@ def _import(session: Session, actor: Actor, table: pd.DataFrame) -> ImportCheck:
     for ref, row in objectives.items():
         try:
             if row.number not in errors:
-                inputs[ref] = _objective_input(session, row, names, objectives)
+                inputs[ref] = _objective_input(row, names, objectives)
         except ValidationError as error:
             errors[row.number] = str(error)
-    created = _create_objectives(session, actor, objectives, inputs, errors)
+    checked = _check_objectives(session, actor, objectives, inputs, errors)
+    key_results: list[tuple[_Row, KRInput]] = []
     for row in krs:
         if row.number in errors:
             continue
         if row["ref"] not in objectives:
             errors[row.number] = _("No objective row has the ref “{ref}”.").format(ref=row["ref"])
-        elif row["ref"] not in created:
+        elif row["ref"] not in checked:
             errors[row.number] = _("Fix its objective (row {number}) first.").format(
                 number=objectives[row["ref"]].number
             )
         else:
-            _attempt(session, errors, row, _add_kr, actor, created[row["ref"]], row, names)
-    for ref, objective_id in created.items():
-        for state in STATE_STEPS[ObjectiveState(objectives[ref]["state"] or "draft")]:
-            _attempt(session, errors, objectives[ref], set_objective_state, actor,
-                     objective_id, None, state)  # fmt: skip
-    return ImportCheck(len(objectives), len(krs), dict(sorted(errors.items())))
+            kr = _attempt(errors, row, _kr_input, row, names)
+            objective = checked[row["ref"]]
+            if kr and _attempt(errors, row, check_key_result, session, actor, objective, kr):
+                key_results.append((row, kr))
+    with_krs = {row["ref"] for row, _kr in key_results}
+    for ref in checked:
+        if ObjectiveState.ACTIVE in _state_steps(objectives[ref]):
+            _attempt(errors, objectives[ref], require_key_results_to_publish, ref in with_krs)
+    return _Plan(
+        ImportCheck(len(objectives), len(krs), dict(sorted(errors.items()))),
+        objectives,
+        {ref: inputs[ref] for ref in checked},
+        {ref: parent for ref in checked if (parent := _parent_ref(inputs, objectives, ref))},
+        key_results,
+    )
+
+
+def _write(session: Session, actor: Actor, plan: _Plan) -> None:
+    """Write a plan without errors through the write functions; should a row fail now (the
+    data changed since the check), the error names it and the caller's transaction rolls
+    everything back."""
+    ids: dict[str, int] = {}
+    for ref, data in plan.objectives.items():
+        if ref in plan.parents:
+            data = replace(data, parent_id=ids[plan.parents[ref]])
+        ids[ref] = _write_row(plan.rows[ref], create_objective, session, actor, data)
+    for row, kr in plan.key_results:
+        _write_row(row, add_key_result, session, actor, ids[row["ref"]], None, kr)
+    for ref, objective_id in ids.items():
+        for state in _state_steps(plan.rows[ref]):
+            _write_row(
+                plan.rows[ref], set_objective_state, session, actor, objective_id, None, state
+            )
+
+
+def _write_row(row: _Row, command, *args):
+    try:
+        return command(*args)
+    except DomainError as error:
+        raise type(error)(
+            _("Row {number}: {error}").format(number=row.number, error=error)
+        ) from None
+
+
+def _state_steps(row: _Row) -> tuple[ObjectiveState, ...]:
+    return STATE_STEPS[ObjectiveState(row["state"] or "draft")]
 
 
 def _sort_rows(rows: list[_Row], errors: dict[int, str]) -> tuple[dict[str, _Row], list[_Row]]:
@@ -144,15 +199,16 @@ def _sort_rows(rows: list[_Row], errors: dict[int, str]) -> tuple[dict[str, _Row
     return objectives, krs
 
 
-def _create_objectives(
+def _check_objectives(
     session: Session,
     actor: Actor,
     objectives: dict[str, _Row],
     inputs: dict[str, ObjectiveInput],
     errors: dict[int, str],
-) -> dict[str, int]:
-    """Create the valid objectives, each parent before its children; returns ref → id."""
-    created: dict[str, int] = {}
+) -> dict[str, Objective]:
+    """Check the objectives, each parent before its children; returns the valid ones by ref
+    (unsaved), in that order."""
+    checked: dict[str, Objective] = {}
     pending = list(inputs)
     while pending:
         ready = [ref for ref in pending if _parent_ref(inputs, objectives, ref) not in pending]
@@ -165,29 +221,28 @@ def _create_objectives(
             break
         for ref in ready:
             parent_ref = _parent_ref(inputs, objectives, ref)
-            data = inputs[ref]
-            if parent_ref is not None and parent_ref not in created:
+            if parent_ref is not None and parent_ref not in checked:
                 errors[objectives[ref].number] = _(
                     "Its parent (row {number}) has an error."
                 ).format(number=objectives[parent_ref].number)
                 continue
-            if parent_ref is not None:
-                data = replace(data, parent_id=created[parent_ref])
-            objective_id = _attempt(session, errors, objectives[ref], create_objective, actor, data)
-            if objective_id is not None:
-                created[ref] = objective_id
+            parent = checked.get(parent_ref)
+            objective = _attempt(
+                errors, objectives[ref], check_objective, session, actor, inputs[ref], parent
+            )
+            if objective is not None:
+                checked[ref] = objective
         pending = [ref for ref in pending if ref not in ready]
-    return created
+    return checked
 
 
-def _attempt(session: Session, errors: dict[int, str], row: _Row, command, *args):
-    """Run one write in a savepoint and return its result; a refusal becomes the row's error
-    (only its first one is kept) and returns None."""
+def _attempt(errors: dict[int, str], row: _Row, check, *args):
+    """Run one check and return its result; a refusal becomes the row's error (only its
+    first one is kept) and returns None."""
     if row.number in errors:
         return None
     try:
-        with session.begin_nested():
-            return command(session, *args)
+        return check(*args)
     except DomainError as error:
         errors[row.number] = str(error)
         return None
@@ -225,17 +280,32 @@ def _row_type(row: _Row) -> str:
 
 
 class _Names:
-    """Cycle, team and person ids by the names a file uses (only the names it uses)."""
+    """Cycles, teams, people and existing objectives by the names a file uses (only those),
+    one query each. The records stay referenced here, so the checks that load them by id
+    find them in the session instead of asking the database again."""
 
     def __init__(self, session: Session, rows: list[_Row]) -> None:
-        def ids(name_column, id_column, column: str) -> dict[str, int]:
-            names = {row[column] for row in rows if row[column]}
-            query = select(name_column, id_column).where(name_column.in_(names))
-            return dict(session.execute(query).all()) if names else {}
+        def used(column: str) -> set[str]:
+            return {row[column] for row in rows if row[column]}
 
-        self.cycles = ids(Cycle.name, Cycle.id, "cycle")
-        self.teams = ids(Team.name, Team.id, "team")
-        self.people = ids(User.username, User.id, "owner")
+        cycles = session.scalars(select(Cycle).where(Cycle.name.in_(used("cycle")))).all()
+        teams = session.scalars(select(Team).where(Team.name.in_(used("team")))).all()
+        people = session.scalars(select(User).where(User.username.in_(used("owner")))).all()
+        self.cycles = {cycle.name: cycle.id for cycle in cycles}
+        self.teams = {team.name: team.id for team in teams}
+        self.people = {person.username: person.id for person in people}
+        existing = session.scalars(
+            select(Objective).where(
+                Objective.cycle_id.in_(self.cycles.values()),
+                Objective.state != ObjectiveState.ARCHIVED,
+                Objective.title.in_(used("title") | used("parent")),
+            )
+        ).all()
+        self.taken = {(o.cycle_id, o.title, o.owner_id, o.level) for o in existing}
+        self.titled: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for objective in existing:
+            self.titled[objective.cycle_id, objective.title].append(objective.id)
+        self._records = (cycles, teams, people, existing)
 
     def person(self, username: str) -> int | None:
         if not username:
@@ -247,9 +317,7 @@ class _Names:
         return self.people[username]
 
 
-def _objective_input(
-    session: Session, row: _Row, names: _Names, objectives: dict[str, _Row]
-) -> ObjectiveInput:
+def _objective_input(row: _Row, names: _Names, objectives: dict[str, _Row]) -> ObjectiveInput:
     """The objective as create_objective takes it; ``parent_id`` is set here only for a parent
     that already exists (a parent in the file gets its id once it is created)."""
     if not row["cycle"]:
@@ -262,16 +330,7 @@ def _objective_input(
         raise ValidationError(_("Owner is required (a username)."))
     cycle_id = names.cycles[row["cycle"]]
     owner_id = names.person(row["owner"])
-    existing = select(Objective.id).where(
-        Objective.cycle_id == cycle_id, Objective.state != ObjectiveState.ARCHIVED
-    )
-    if session.scalar(
-        existing.where(
-            Objective.title == row["title"],
-            Objective.owner_id == owner_id,
-            Objective.level == row["level"],
-        )
-    ):
+    if (cycle_id, row["title"], owner_id, row["level"]) in names.taken:
         raise ValidationError(
             _(
                 "{owner} already has this objective in “{cycle}” (was this file imported before?)."
@@ -279,7 +338,7 @@ def _objective_input(
         )
     parent_id = None
     if row["parent"] and row["parent"] not in objectives:
-        parents = session.scalars(existing.where(Objective.title == row["parent"]).limit(2)).all()
+        parents = names.titled.get((cycle_id, row["parent"]), [])
         if not parents:
             raise ValidationError(
                 _(
@@ -311,8 +370,8 @@ def _parent_ref(inputs: dict[str, ObjectiveInput], objectives: dict[str, _Row], 
     return parent if parent in objectives and inputs[ref].parent_id is None else None
 
 
-def _add_kr(session: Session, actor: Actor, objective_id: int, row: _Row, names: _Names) -> None:
-    kr = KRInput(
+def _kr_input(row: _Row, names: _Names) -> KRInput:
+    return KRInput(
         title=row["title"],
         kind=row["kind"],
         start=row["start"],
@@ -323,4 +382,3 @@ def _add_kr(session: Session, actor: Actor, objective_id: int, row: _Row, names:
         weight=row["weight"],
         owner_id=names.person(row["owner"]),
     )
-    add_key_result(session, actor, objective_id, None, kr)

@@ -56,9 +56,7 @@ class ObjectiveInput:
 
 def create_objective(session: Session, actor: Actor, data: ObjectiveInput) -> int:
     """A new draft objective with its key results (all or nothing)."""
-    objective = Objective(state=ObjectiveState.DRAFT)
-    _apply_objective(session, actor, objective, data)
-    _check_parent(session, objective, data.parent_id)
+    objective = check_objective(session, actor, data)
     session.add(objective)
     session.flush()
     for number, kr in enumerate(data.key_results, start=1):
@@ -73,6 +71,21 @@ def create_objective(session: Session, actor: Actor, data: ObjectiveInput) -> in
         audit.snapshot(objective),
     )
     return objective.id
+
+
+def check_objective(
+    session: Session, actor: Actor, data: ObjectiveInput, parent: Objective | None = None
+) -> Objective:
+    """The draft ``create_objective`` would add (without its key results), checked with reads
+    only and not added: an import's preview writes nothing. ``parent``: an objective checked
+    in the same batch, not saved yet, that this one aligns to (``data.parent_id`` is None)."""
+    objective = Objective(state=ObjectiveState.DRAFT)
+    _apply_objective(session, actor, objective, data)
+    if parent is None:
+        _check_parent(session, objective, data.parent_id)
+    else:
+        _require_parent_fits(objective, parent)
+    return objective
 
 
 def update_objective(
@@ -126,8 +139,8 @@ def set_objective_state(
         )
     if target == ObjectiveState.ACTIVE:
         _require_open_cycle(session, objective.cycle_id)
-        if not session.scalar(select(KeyResult.id).where(KeyResult.objective_id == objective.id)):
-            raise ValidationError(_("Add at least one key result before publishing."))
+        first_kr = select(KeyResult.id).where(KeyResult.objective_id == objective.id).limit(1)
+        require_key_results_to_publish(session.scalar(first_kr) is not None)
     before = audit.snapshot(objective)
     objective.state = target
     audit.record(
@@ -139,6 +152,11 @@ def set_objective_state(
         before,
         audit.snapshot(objective),
     )
+
+
+def require_key_results_to_publish(has_key_results: bool) -> None:
+    if not has_key_results:
+        raise ValidationError(_("Add at least one key result before publishing."))
 
 
 def copy_objective(session: Session, actor: Actor, objective_id: int, cycle_id: int) -> int:
@@ -217,11 +235,7 @@ def _check_parent(session: Session, objective: Objective, parent_id: int | None)
         objective.parent_id = None
         return
     parent = get_or_refuse(session, Objective, parent_id, N_("parent objective"))
-    if parent.cycle_id != objective.cycle_id:
-        raise ValidationError(_("An objective can only align to one in the same cycle."))
-    if parent.state == ObjectiveState.ARCHIVED:
-        raise ValidationError(_("An objective cannot align to an archived one."))
-    check_alignment(objective.level, parent.level)
+    _require_parent_fits(objective, parent)
 
     def parent_of(objective_id: int) -> int | None:
         return session.scalar(select(Objective.parent_id).where(Objective.id == objective_id))
@@ -234,6 +248,14 @@ def _check_parent(session: Session, objective: Objective, parent_id: int | None)
     objective.parent_id = parent.id
 
 
+def _require_parent_fits(objective: Objective, parent: Objective) -> None:
+    if parent.cycle_id != objective.cycle_id:
+        raise ValidationError(_("An objective can only align to one in the same cycle."))
+    if parent.state == ObjectiveState.ARCHIVED:
+        raise ValidationError(_("An objective cannot align to an archived one."))
+    check_alignment(objective.level, parent.level)
+
+
 # --- key results -------------------------------------------------------------------------
 
 
@@ -242,11 +264,19 @@ def add_key_result(
 ) -> int:
     objective = get_for_update(session, Objective, objective_id, N_("objective"))
     check_version(objective, version)
-    require_edit_objective(actor, objective.level, objective.team_id, objective.owner_id)
-    _require_open_cycle(session, objective.cycle_id)
-    record = _add_kr(session, actor, objective, kr, None)
+    record = _save_kr(session, actor, check_key_result(session, actor, objective, kr))
     objective.version += 1  # the objective's KR list changed: older edit forms are stale
     return record.id
+
+
+def check_key_result(
+    session: Session, actor: Actor, objective: Objective, kr: KRInput
+) -> KeyResult:
+    """The key result ``add_key_result`` would add to ``objective`` (which may be one from
+    ``check_objective``, not saved), checked with reads only and not added."""
+    require_edit_objective(actor, objective.level, objective.team_id, objective.owner_id)
+    _require_open_cycle(session, objective.cycle_id)
+    return _new_kr(session, actor, objective, kr, None)
 
 
 def update_key_result(
@@ -275,9 +305,19 @@ def update_key_result(
 def _add_kr(
     session: Session, actor: Actor, objective: Objective, kr: KRInput, number: int | None
 ) -> KeyResult:
+    return _save_kr(session, actor, _new_kr(session, actor, objective, kr, number))
+
+
+def _new_kr(
+    session: Session, actor: Actor, objective: Objective, kr: KRInput, number: int | None
+) -> KeyResult:
     record = KeyResult(objective_id=objective.id, version=1)
     _apply_kr(session, actor, objective, record, kr, number)
     record.current_value = _initial_value(record)
+    return record
+
+
+def _save_kr(session: Session, actor: Actor, record: KeyResult) -> KeyResult:
     session.add(record)
     session.flush()
     audit.record(

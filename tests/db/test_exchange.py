@@ -383,6 +383,20 @@ def test_a_parent_can_be_an_existing_objective_by_title_if_the_title_is_unique(o
     }
 
 
+def test_a_parent_in_the_file_must_fit_like_an_existing_one(org):
+    run(org.sessions, commands.create_cycle, org.admin, "Next", date(2040, 1, 1), date(2040, 3, 31))
+    table = csv_table(
+        "objective,I,Now,individual,,mia,Mine,,,,,,,,,,",
+        "objective,T,Now,team,Product,lena,Team goal,,I,,,,,,,,",  # row 3: under an individual
+        "objective,N,Next,company,,eve,Next goal,,,,,,,,,,",
+        "objective,X,Now,company,,eve,Across cycles,,N,,,,,,,,",  # row 5: under another cycle
+    )
+    assert run(org.sessions, check_import, org.admin, table).errors == {
+        3: "An objective can only align to one of a higher or equal level.",
+        5: "An objective can only align to one in the same cycle.",
+    }
+
+
 def test_closed_cycles_take_no_import(org):
     cycle = run(
         org.sessions, commands.create_cycle, org.admin, "Past", date(2020, 1, 1), date(2020, 3, 31)
