@@ -132,8 +132,9 @@ def template_help() -> None:
 
 
 def check_file(acting, data: bytes, name: str) -> tuple[pd.DataFrame, imports.ImportCheck]:
-    """Read the upload and run the import without keeping it (cached per file and data
-    version, so reruns do not repeat it)."""
+    """Read the upload (refused early if too big or oddly shaped) and check every row with
+    reads only, so no one's writes wait for the preview (cached per file and data version,
+    so reruns do not repeat it)."""
     table = exchange.read_table(data, name)
     return table, store.read(imports.check_import, acting, table)
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from core import files_out
 from db import exchange
 from db.models import KeyResult, Objective
+from tests import hostile_files as hostile
 from tests.app.helpers import button, can_open, errors, sign_in
 from tests.factories import PASSWORD, build_org
 
@@ -128,4 +129,27 @@ def test_bad_files_get_a_clear_message_and_no_import_button(org, app_db, name, d
     at = upload(open_page(), name, data)
     assert len(errors(at)) == 1 and message in errors(at)[0].replace("\\", "")
     assert not any(b.label.startswith("Import ") for b in at.button)
+    assert okr_counts(app_db) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "message"),
+    [
+        (
+            "okrs.xlsx",
+            lambda: hostile.huge_shared_string(256 * hostile.MB, level=1),
+            "Unpacked, the workbook takes 256 MB; at most 50 MB can be imported.",
+        ),
+        ("okrs.xlsx", hostile.lying_dimension, "The sheet goes on past row 10,001"),
+        ("okrs.xlsx", hostile.zip_bomb, "at most 100 times is accepted"),
+        ("okrs.csv", lambda: hostile.csv_okrs(5_001), "The file has more than 5,000 rows"),
+        ("okrs.csv", hostile.csv_giant_cell, "Row 2: a cell holds more than 10,000 characters."),
+    ],
+)
+def test_hostile_files_are_refused_with_their_limit_and_nothing_is_written(
+    org, app_db, name, build, message
+):
+    at = upload(open_page(), name, build())
+    assert len(errors(at)) == 1 and message in errors(at)[0].replace("\\", "")
+    assert not at.dataframe and not any(b.label.startswith("Import ") for b in at.button)
     assert okr_counts(app_db) == (0, 0)
