@@ -12,7 +12,7 @@ from datetime import date
 
 import streamlit as st
 
-from components.okr_view import escape_markdown
+from components.text import bold, md_block, md_join
 from core import i18n
 from core.enums import Role, cycle_state_label, role_label
 from core.i18n import _
@@ -157,7 +157,7 @@ def main() -> None:
     try:
         deployment.check()  # OKR_ENV and OKR_SETUP_TOKEN, before anything relies on them
     except deployment.ConfigurationError as error:
-        st.error(str(error), icon=":material/settings:")
+        st.error(md_block(str(error)), icon=":material/settings:")
         st.stop()
     try:
         store.database()
@@ -170,7 +170,7 @@ def main() -> None:
     try:
         auth.cookie_key()  # a missing or short key stops here, with how to set it
     except auth.ConfigurationError as error:
-        st.error(str(error), icon=":material/key:")
+        st.error(md_block(str(error)), icon=":material/key:")
         st.stop()
     cookies = auth.cookie_manager()  # a component: once per run
 
@@ -198,8 +198,8 @@ def main() -> None:
     apply_language(user)
 
     with frame:
-        st.markdown(f"**{escape_markdown(user.display_name)}**")
-        st.caption(f"{role_label(user.role)} · {user.team_name or _('no team')}")
+        st.markdown(bold(user.display_name))
+        st.caption(md_join(" · ", [role_label(user.role), user.team_name or _("no team")]))
         cycle = cycle_picker(user)
         language_switch(user)
         if st.button(_("Sign out"), key="app.logout", icon=":material/logout:"):

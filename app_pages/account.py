@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.text import bold, md, md_format, md_join
 from core.accounts import session_policy
 from core.enums import role_label
 from core.i18n import _
@@ -13,11 +14,18 @@ from shell.context import current_user
 user = current_user()
 st.title(_("Account"))
 st.write(
-    f"**{user.display_name}** · `{user.username}` · {role_label(user.role)} · "
-    f"{user.team_name or _('no team')}"
+    md_join(
+        " · ",
+        [
+            bold(user.display_name),
+            user.username,
+            role_label(user.role),
+            user.team_name or _("no team"),
+        ],
+    )
 )
 if user.email:
-    st.caption(user.email)
+    st.caption(md(user.email))
 
 with st.form("account.password", clear_on_submit=True):
     st.subheader(_("Change password"))
@@ -59,10 +67,14 @@ st.dataframe(
     },
 )
 st.caption(
-    _(
-        "A session ends when you sign out, after {hours} hours without a visit, or {days} days "
-        "after you signed in. Changing your password signs out your other sessions."
-    ).format(hours=round(policy.idle.total_seconds() / 3600), days=policy.lifetime.days)
+    md_format(
+        _(
+            "A session ends when you sign out, after {hours} hours without a visit, or {days} "
+            "days after you signed in. Changing your password signs out your other sessions."
+        ),
+        hours=round(policy.idle.total_seconds() / 3600),
+        days=policy.lifetime.days,
+    )
 )
 if st.button(_("Sign out everywhere"), key="account.sign_out_everywhere") and store.write(
     sign_in.end_all_sessions, user.actor, user.id

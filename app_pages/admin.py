@@ -4,9 +4,8 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from components.okr_view import escape_markdown
 from components.pickers import id_select, person_picker
-from components.text import md_format
+from components.text import bold, md, md_format
 from core.accounts import is_locked
 from core.enums import CycleState, Role, role_label, state_word
 from core.formatting import format_day
@@ -63,8 +62,9 @@ def dialog_open(name: str) -> bool:
 
 
 def saved(message: str) -> None:
+    """Confirm a write; ``message`` quotes names as typed (shown as text)."""
     close_dialogs()
-    toast_after_rerun(message, icon=":material/check_circle:")
+    toast_after_rerun(md(message), icon=":material/check_circle:")
     st.rerun()
 
 
@@ -218,11 +218,16 @@ def people_tab() -> None:
         follows=store.STRUCTURE,
     )
     st.caption(
-        ngettext(
-            "{count} person · page {page} of {pages}",
-            "{count} people · page {page} of {pages}",
-            total,
-        ).format(count=format_decimal(total, 0), page=page, pages=max(1, -(-total // PAGE_SIZE)))
+        md_format(
+            ngettext(
+                "{count} person · page {page} of {pages}",
+                "{count} people · page {page} of {pages}",
+                total,
+            ),
+            count=format_decimal(total, 0),
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+        )
     )
     shown = people[["display_name", "username", "email", "role", "team", "manager", "active"]]
     shown = shown.assign(
@@ -344,8 +349,13 @@ def cycle_form() -> None:
 def cycle_actions(cycle: queries.CycleRow) -> None:
     cols = st.columns([3, 1, 1])
     cols[0].markdown(
-        f"**{escape_markdown(cycle.name)}** · {format_day(cycle.start_date)} → "
-        f"{format_day(cycle.end_date)} · {state_word(cycle.state)}"
+        md_format(
+            "{name} · {start} → {end} · {state}",
+            name=bold(cycle.name),
+            start=format_day(cycle.start_date),
+            end=format_day(cycle.end_date),
+            state=state_word(cycle.state),
+        )
     )
     # Closing also closes the cycle's objectives and gives ungraded KRs their default score;
     # reopening reopens them, so check-ins work again.

@@ -26,6 +26,7 @@ from components.dashboard_view import (
     url_optional_int,
     whole_percent,
 )
+from components.text import Markdown, md, md_format
 from core.i18n import N_, _, ngettext
 from db.frames import row_tuples
 from db.queries import alignment, dashboard
@@ -94,7 +95,7 @@ def section_choice(orphans: int) -> str:
     section = st.segmented_control(
         _("Show"),
         list(SECTIONS),
-        format_func=labels.get,
+        format_func=lambda code: md(labels[code]),
         key="align.section",
         required=True,
         on_change=lambda: to_url("section", st.session_state["align.section"], "tree"),
@@ -191,19 +192,20 @@ def team_group(team_id: int, units: pd.DataFrame, totals: pd.DataFrame) -> None:
             team_group(child, units, totals)
 
 
-def first_of(total: int) -> str:
-    return _("First {shown} of {total}.").format(shown=RESULTS, total=count(total))
+def first_of(total: int) -> Markdown:
+    return md_format(_("First {shown} of {total}."), shown=RESULTS, total=count(total))
 
 
-def no_match(text: str, team: str | None) -> str:
+def no_match(text: str, team: str | None) -> Markdown:
+    """The search found nothing: says so, quoting what was typed (shown as text)."""
     if team is None:
-        return _("No published objective has “{text}” in its title.").format(text=text)
-    return _("No published objective in {team} has “{text}” in its title.").format(
-        text=text, team=team
+        return md_format(_("No published objective has “{text}” in its title."), text=text)
+    return md_format(
+        _("No published objective in {team} has “{text}” in its title."), text=text, team=team
     )
 
 
-def matches(total: int, team: str | None) -> str:
+def matches(total: int, team: str | None) -> Markdown:
     """How many objectives a search found (the first RESULTS are shown)."""
     if total > RESULTS:
         if team is None:
@@ -221,7 +223,7 @@ def matches(total: int, team: str | None) -> str:
         message = ngettext(
             "{count} objective in {team} matches.", "{count} objectives in {team} match.", total
         )
-    return message.format(count=count(total), team=team, shown=RESULTS)
+    return md_format(message, count=count(total), team=team, shown=RESULTS)
 
 
 def tree_section(units: pd.DataFrame, totals: pd.DataFrame, team_id: int | None, text: str):
@@ -241,10 +243,13 @@ def tree_section(units: pd.DataFrame, totals: pd.DataFrame, team_id: int | None,
         roots, total = store.cached(
             alignment.entry_points, cycle, scope, "", RESULTS, follows=store.SUMMARY
         )
-        about = _(
-            "Where {team}'s objectives join the tree: those aligned to an objective outside the "
-            "team, or to none. Open one to see what aligns to it."
-        ).format(team=totals.loc[team_id, "name"])
+        about = md_format(
+            _(
+                "Where {team}'s objectives join the tree: those aligned to an objective outside "
+                "the team, or to none. Open one to see what aligns to it."
+            ),
+            team=totals.loc[team_id, "name"],
+        )
         st.caption(f"{about} {first_of(total)}" if total > RESULTS else about)
         if roots.empty:
             st.info(_("This team has no published objectives in this cycle."))
@@ -375,10 +380,13 @@ if cycle is None:
     st.info(_("There is no cycle yet. An admin creates one in Admin → Cycles."))
     st.stop()
 st.caption(
-    _(
-        "{cycle} · published objectives only · each objective shows its progress and status; "
-        "open it for its key results and the objectives aligned to it"
-    ).format(cycle=cycle.name)
+    md_format(
+        _(
+            "{cycle} · published objectives only · each objective shows its progress and "
+            "status; open it for its key results and the objectives aligned to it"
+        ),
+        cycle=cycle.name,
+    )
 )
 org = store.cached(dashboard.org_units, follows=store.STRUCTURE)
 by_team = store.cached(alignment.alignment_by_team, cycle.id, follows=store.SUMMARY)

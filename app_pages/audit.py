@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components.okr_view import escape_markdown
+from components.text import md, md_format
 from core.enums import Role
 from core.i18n import N_, _, format_date, format_datetime, format_decimal, ngettext
 from db.frames import row_tuples
@@ -98,7 +98,7 @@ def choice(label: str, options: list[str], key: str) -> str | None:
     if st.session_state.get(key) not in [ANY, *options]:
         st.session_state[key] = ANY
     chosen = st.selectbox(
-        label,
+        md(label),
         [ANY, *options],
         key=key,
         on_change=first_page,
@@ -206,14 +206,14 @@ def details(frame: pd.DataFrame) -> None:
     record = f"{entry.entity.replace('_', ' ')} #{entry.entity_id}" if entry.entity_id else ""
     st.markdown(
         _("**{who}** · `{action}` · {what} · {at} UTC").format(
-            who=escape_markdown(entry.who),
+            who=md(entry.who),
             action=entry.action,
-            what=escape_markdown(entry.what),
+            what=md(entry.what),
             at=format_datetime(entry.at),
         )
     )
     if record:
-        st.caption(_("Record: {record}").format(record=record))
+        st.caption(md_format(_("Record: {record}"), record=record))
     changes = audit.changed_fields(entry.before, entry.after)
     if changes:
         diff = pd.DataFrame(

@@ -40,6 +40,7 @@ from components.dashboard_view import (
     url_optional_int,
     whole_percent,
 )
+from components.text import md_format, md_join
 from core.enums import STATUS_SEVERITY, Level, Role, Status, state_word
 from core.i18n import N_, _, current_language, format_date, ngettext
 from core.status import STATUS_COLORS, status_label
@@ -259,7 +260,7 @@ def headline(
     ]
     if view.capped:
         parts.append(_("forecast over the first objectives only"))
-    st.caption(" · ".join(parts))
+    st.caption(md_join(" · ", parts))
 
 
 # --- sections -------------------------------------------------------------------------------------
@@ -713,10 +714,11 @@ if cycle is None:
     st.info(_("There is no cycle yet. An admin creates one in Admin → Cycles."))
     st.stop()
 st.caption(
-    _(
-        "{cycle} ({start} – {end}, {state}) · published objectives only · progress is clamped "
-        "to 100 % in every mean"
-    ).format(
+    md_format(
+        _(
+            "{cycle} ({start} – {end}, {state}) · published objectives only · progress is "
+            "clamped to 100 % in every mean"
+        ),
         cycle=cycle.name,
         start=format_date(cycle.start_date),
         end=format_date(cycle.end_date),

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components.okr_view import escape_markdown
+from components.text import md, md_block, md_format, md_join
 from core.enums import Role
 from core.errors import ValidationError
 from core.i18n import _, ngettext
@@ -39,7 +39,10 @@ def export_section() -> None:
     if cycle:
         scopes = {"cycle": _("The cycle {name}").format(name=cycle.name), **scopes}
     scope = st.radio(
-        _("What to export"), list(scopes), format_func=scopes.get, key="import_export.scope"
+        _("What to export"),
+        list(scopes),
+        format_func=lambda code: md(scopes[code]),  # the cycle's name, as typed
+        key="import_export.scope",
     )
     cycle_id = cycle.id if scope == "cycle" else None
     excel, csv_zip, _rest = st.columns([1, 1, 2])
@@ -155,9 +158,12 @@ def preview_table(table: pd.DataFrame, errors: dict[int, str], only_errors: bool
 def error_summary(errors: dict[int, str], rows: int) -> None:
     """How many rows fail, and the first few problems in full (the table cuts long ones)."""
     count = len(errors)
-    listed = "\n".join(
-        _("- Row {row}: {problem}").format(row=row, problem=escape_markdown(problem))
-        for row, problem in list(errors.items())[:SHOWN]
+    listed = md_join(
+        "\n",
+        (
+            md_format(_("- Row {row}: {problem}"), row=row, problem=problem)
+            for row, problem in list(errors.items())[:SHOWN]
+        ),
     )
     summary = ngettext(
         "{count} of {rows} rows has an error, so nothing can be imported yet. Fix the file "
@@ -175,7 +181,7 @@ def error_summary(errors: dict[int, str], rows: int) -> None:
                 count - SHOWN,
             ).format(count=count - SHOWN)
         )
-    st.error("\n\n".join(parts), icon=":material/error:")
+    st.error(md_join("\n\n", parts), icon=":material/error:")
 
 
 def import_section() -> None:
@@ -183,7 +189,7 @@ def import_section() -> None:
     template_help()
     done = st.session_state.pop("import_export.done", None)
     if done:  # said after the rerun: a toast just before st.rerun() is not reliably shown
-        st.success(done, icon=":material/check_circle:")
+        st.success(md(done), icon=":material/check_circle:")
     nonce = st.session_state.get("import_export.nonce", 0)
     upload = st.file_uploader(
         _("Upload a CSV or Excel file"),
@@ -195,7 +201,7 @@ def import_section() -> None:
     try:
         table, check = store.derived(check_file, actor, upload.getvalue(), upload.name)
     except ValidationError as error:
-        st.error(escape_markdown(str(error)), icon=":material/error:")
+        st.error(md_block(str(error)), icon=":material/error:")
         return
     n, m = check.objectives, check.key_results
     objectives = ngettext("{count} objective", "{count} objectives", n).format(count=n)
@@ -204,11 +210,16 @@ def import_section() -> None:
         error_summary(check.errors, len(table))
     else:
         st.success(
-            ngettext(
-                "All {rows} rows are valid: {objectives} and {key_results}.",
-                "All {rows} rows are valid: {objectives} and {key_results}.",
-                len(table),
-            ).format(rows=len(table), objectives=objectives, key_results=key_results)
+            md_format(
+                ngettext(
+                    "All {rows} rows are valid: {objectives} and {key_results}.",
+                    "All {rows} rows are valid: {objectives} and {key_results}.",
+                    len(table),
+                ),
+                rows=len(table),
+                objectives=objectives,
+                key_results=key_results,
+            )
         )
     only_errors = bool(check.errors) and st.toggle(
         _("Show only rows with errors"), key="import_export.only_errors"
@@ -223,8 +234,10 @@ def import_section() -> None:
         },
     )
     if st.button(
-        _("Import {objectives} and {key_results}").format(
-            objectives=objectives, key_results=key_results
+        md_format(
+            _("Import {objectives} and {key_results}"),
+            objectives=objectives,
+            key_results=key_results,
         ),
         type="primary",
         disabled=bool(check.errors),

@@ -7,9 +7,9 @@ streak, badges and kudos, and read the kudos wall — newest first, filtered by 
 import pandas as pd
 import streamlit as st
 
-from components.okr_view import escape_markdown
 from components.pickers import id_select, person_picker
 from components.recognition_view import kudos_list, person_recognition
+from components.text import md, md_format
 from core.i18n import N_, _
 from db.commands import kudos as kudos_commands
 from db.frames import row_tuples
@@ -74,7 +74,7 @@ def give_kudos() -> None:
         st.radio(
             _("Thank"),
             [A_PERSON, A_TEAM],
-            format_func=lambda choice: _(choice),
+            format_func=lambda choice: md(_(choice)),
             horizontal=True,
             key="kudos.to",
         )
@@ -93,7 +93,7 @@ def give_kudos() -> None:
     nonce = st.session_state.get("kudos.nonce", 0)
     with st.form(f"kudos.form.{nonce}"):
         link = st.selectbox(
-            _("For (optional: their published work in {cycle})").format(cycle=cycle.name)
+            md_format(_("For (optional: their published work in {cycle})"), cycle=cycle.name)
             if cycle
             else _("For (optional: their published work in this cycle)"),
             list(links),
@@ -129,7 +129,7 @@ def give_kudos() -> None:
         st.session_state["kudos.wall.page"] = 0
         st.session_state["kudos.sent"] = outcome.value
         toast_after_rerun(
-            _("Kudos sent to {name}.").format(name=escape_markdown(receiver)),
+            md_format(_("Kudos sent to {name}."), name=receiver),
             icon=":material/celebration:",
         )
         st.rerun()
@@ -226,8 +226,8 @@ def wall() -> None:
         return
     first, last = page * PAGE_SIZE + 1, page * PAGE_SIZE + len(frame)
     st.caption(
-        _("Kudos {first}–{last} of {total}, newest first.").format(
-            first=first, last=last, total=total
+        md_format(
+            _("Kudos {first}–{last} of {total}, newest first."), first=first, last=last, total=total
         )
     )
     kudos_list(frame, _("No kudos on this page."), st.session_state.get("kudos.sent"), columns=2)

@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from components.charts import leaderboard_bar_chart, podium_chart
-from components.okr_view import escape_markdown
 from components.recognition_view import (
     NAME_COLUMN,
     badge_legend,
@@ -21,6 +20,7 @@ from components.recognition_view import (
     podium_cards,
     rank_text,
 )
+from components.text import md_format
 from core.enums import state_word
 from core.i18n import N_, _, format_date, format_decimal, ngettext
 from core.leaderboard import METRICS, metric_label, ranking_rules
@@ -146,7 +146,7 @@ def your_place(ranked, competing: frozenset[int], mine: set[int], board: str, me
         rank = rank_text(row["rank"], row["tied"]).lstrip("=")
         place = _("**#{rank}** (shared)") if row["tied"] else "**#{rank}**"
         values = {
-            "place": place.format(rank=rank),
+            "place": md_format(place, rank=rank),
             "total": format_decimal(len(ranked), 0),
             "measure": metric_label(metric),
             "value": metric_text(metric, row["value"]),
@@ -155,8 +155,8 @@ def your_place(ranked, competing: frozenset[int], mine: set[int], board: str, me
             text = _("You are {place} of {total} on *{measure}* with **{value}**.")
         else:
             text = _("Your team, {team}, is {place} of {total} on *{measure}* with **{value}**.")
-            values["team"] = escape_markdown(row["name"])
-        st.info(text.format(**values), icon=":material/my_location:")
+            values["team"] = row["name"]
+        st.info(md_format(text, **values), icon=":material/my_location:")
         if board == "people":
             badges = badges_markdown(row["badges"])
             st.markdown(_("Your badges: {badges}").format(badges=badges) if badges else "")
@@ -251,10 +251,11 @@ def full_board(ranked, competing, board: str, metric: str, mine: set[int]) -> No
     if search.strip():
         rows = ranked[ranked["name"].str.contains(search.strip(), case=False, regex=False)]
         st.caption(
-            _("{count} of {total} match “{search}”.").format(
+            md_format(
+                _("{count} of {total} match “{search}”."),
                 count=format_decimal(len(rows), 0),
                 total=format_decimal(len(ranked), 0),
-                search=escape_markdown(search.strip()),
+                search=search.strip(),
             )
         )
         rows = rows.head(shown)
@@ -332,10 +333,11 @@ moment = recognition.as_of(cycle)
 data = store.cached(recognition.leaderboard, cycle, moment, follows=store.BOARDS)
 week = min(max(data.elapsed_weeks, 0), data.total_weeks)
 st.caption(
-    _(
-        "{cycle} ({state}) · week {week} of {weeks} · as of {date}, {hour} UTC · "
-        "only published OKRs count"
-    ).format(
+    md_format(
+        _(
+            "{cycle} ({state}) · week {week} of {weeks} · as of {date}, {hour} UTC · "
+            "only published OKRs count"
+        ),
         cycle=cycle.name,
         state=state_word(cycle.state),
         week=week,

@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from components.charts import checkin_history_chart, pace_line
-from components.okr_view import escape_markdown, kr_value_text, progress_bar, status_badge
+from components.okr_view import kr_value_text, progress_bar, status_badge
+from components.text import bold, md, md_format
 from core.enums import KRKind, ObjectiveState, Role, unit_label
 from core.formatting import format_age, format_value
 from core.i18n import N_, _, ngettext
@@ -43,17 +44,23 @@ def linked_kr() -> pd.DataFrame | None:
         st.warning(_("The key result in this link no longer exists."))
         return None
     row = kr.iloc[0]
-    title = escape_markdown(row.title)
     if not can_check_in(actor, int(row.owner_id), row.objective_team_id):
         st.warning(
-            _(
-                "You cannot check in on “{title}”: only its owner, the lead of its team "
-                "or an admin can."
-            ).format(title=title)
+            md_format(
+                _(
+                    "You cannot check in on “{title}”: only its owner, the lead of its team "
+                    "or an admin can."
+                ),
+                title=row.title,
+            )
         )
         return None
     if row.objective_state == ObjectiveState.DRAFT:
-        st.info(_("“{title}” is in a draft objective: publish it to check in.").format(title=title))
+        st.info(
+            md_format(
+                _("“{title}” is in a draft objective: publish it to check in."), title=row.title
+            )
+        )
     return kr
 
 
@@ -90,7 +97,7 @@ def check_in_form(kr) -> None:
             done = st.radio(
                 _("Milestone"),
                 ["not done", "done"],
-                format_func=milestone_label,
+                format_func=lambda value: md(milestone_label(value)),  # radio labels: Markdown
                 horizontal=True,
                 index=int((kr.current or 0) >= 1),
                 key=f"log.done.{kr_id}.{version}",
@@ -123,7 +130,8 @@ def check_in_form(kr) -> None:
     ):
         after = store.cached(okrs.key_result, kr_id, follows=key_result_views(kr_id)).iloc[0]
         toast_after_rerun(
-            _("Saved. {title}: {progress} · {status}").format(
+            md_format(
+                _("Saved. {title}: {progress} · {status}"),
                 title=after.title,
                 progress=format_progress(after.progress),
                 status=status_label(after.status),
@@ -213,8 +221,10 @@ def single_check_in(krs: pd.DataFrame) -> None:
         with left:
             progress_bar(kr.progress, _("Progress"))
             st.caption(
-                _("{value} · last update {age}").format(
-                    value=kr_value_text(kr), age=format_age(kr.days_since_update)
+                md_format(
+                    _("{value} · last update {age}"),
+                    value=kr_value_text(kr),  # the unit label is user text
+                    age=format_age(kr.days_since_update),
                 )
             )
         with right:
@@ -236,8 +246,8 @@ def update_all(krs: pd.DataFrame) -> None:
         for kr in row_tuples(mine):
             key = f"log.all.{kr.kr_id}.{nonce}"
             text, value_col, conf_col = st.columns([4, 2, 2], vertical_alignment="bottom")
-            text.markdown(f"**{escape_markdown(kr.title)}**")
-            text.caption(kr_value_text(kr))
+            text.markdown(bold(kr.title))
+            text.caption(md(kr_value_text(kr)))
             if kr.kind == KRKind.MILESTONE:
                 value = value_col.selectbox(
                     _("Milestone"),
@@ -267,8 +277,9 @@ def update_all(krs: pd.DataFrame) -> None:
     if store.write(commands.check_in_many, actor, entries):
         st.session_state["log.all_nonce"] = nonce + 1
         toast_after_rerun(
-            ngettext("Saved {count} check-in.", "Saved {count} check-ins.", len(entries)).format(
-                count=len(entries)
+            md_format(
+                ngettext("Saved {count} check-in.", "Saved {count} check-ins.", len(entries)),
+                count=len(entries),
             ),
             icon=":material/check_circle:",
         )

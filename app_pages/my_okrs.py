@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from components.okr_view import escape_markdown, objective_card, rows_by, titled_line
+from components.okr_view import objective_card, rows_by, titled_line
 from components.recognition_view import person_recognition
+from components.text import Markdown, md, md_format
 from core.enums import Status, state_word
 from core.formatting import format_age
 from core.i18n import _, format_date
@@ -67,8 +68,9 @@ def needs_update(rows: dict) -> None:
     for kr in due[:shown]:
         with st.container(border=True):
             text, action = st.columns([8, 2], vertical_alignment="center")
-            details = _("{objective} · last update {age}").format(
-                objective=escape_markdown(kr.objective_title),
+            details = md_format(
+                _("{objective} · last update {age}"),
+                objective=kr.objective_title,
                 age=format_age(kr.days_since_update),
             )
             text.markdown(titled_line(kr.title, details, kr.status))
@@ -76,19 +78,20 @@ def needs_update(rows: dict) -> None:
                 check_in_link(kr)
     if len(due) > shown:
         st.caption(
-            _(
-                "…and {count} more. **Log progress → Update all my KRs** does them in one go."
-            ).format(count=len(due) - shown)
+            md_format(
+                _("…and {count} more. **Log progress → Update all my KRs** does them in one go."),
+                count=len(due) - shown,
+            )
         )
 
 
-def objective_list(tab, objectives, empty: str, action=None) -> None:
+def objective_list(tab, objectives, empty: Markdown, action=None) -> None:
     """A tab's objectives, drawn only when the tab is the one chosen."""
     if not tab.open:
         return
     with tab:
         if not objectives:
-            st.caption(empty)
+            st.caption(md(empty))
         for obj in objectives:
             objective_card(obj, rows["krs"], action)
 
@@ -98,7 +101,8 @@ if cycle is None:
     st.info(_("There is no cycle yet. An admin creates one in Admin → Cycles."))
     st.stop()
 st.caption(
-    _("{person} · {team} · {cycle} ({start} – {end}, {state})").format(
+    md_format(
+        _("{person} · {team} · {cycle} ({start} – {end}, {state})"),
         person=user.display_name,
         team=user.team_name or _("no team"),
         cycle=cycle.name,
@@ -114,11 +118,13 @@ needs_update(rows)
 # One list at a time, drawn when its tab is chosen: the page costs what it shows.
 mine, team, served = st.tabs(
     [
-        _("My objectives ({count})").format(count=len(rows["objectives"])),
-        _("My team's objectives · {team} ({count})").format(
-            team=user.team_name or _("no team"), count=len(rows["team_objectives"])
+        md_format(_("My objectives ({count})"), count=len(rows["objectives"])),
+        md_format(
+            _("My team's objectives · {team} ({count})"),
+            team=user.team_name or _("no team"),
+            count=len(rows["team_objectives"]),
         ),
-        _("The goals mine contribute to ({count})").format(count=len(rows["aligned_to"])),
+        md_format(_("The goals mine contribute to ({count})"), count=len(rows["aligned_to"])),
     ],
     key="my_okrs.list",
     on_change="rerun",
@@ -126,17 +132,19 @@ mine, team, served = st.tabs(
 objective_list(
     mine,
     rows["objectives"],
-    _("No objectives of your own in this cycle. **Set goals** to create one."),
+    md_format(_("No objectives of your own in this cycle. **Set goals** to create one.")),
     check_in_link,
 )
 objective_list(
     team,
     rows["team_objectives"],
-    _("Your team has no team objectives in this cycle."),
+    md_format(_("Your team has no team objectives in this cycle.")),
     check_in_link,
 )
 objective_list(
-    served, rows["aligned_to"], _("None of your objectives is aligned to a goal above it yet.")
+    served,
+    rows["aligned_to"],
+    md_format(_("None of your objectives is aligned to a goal above it yet.")),
 )
 
 st.subheader(_("My recognition"))

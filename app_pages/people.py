@@ -8,7 +8,7 @@ everyone (db.queries.people enforces it). The person is in the URL (?person=).
 import streamlit as st
 
 from components.charts import confidence_history_chart, discipline_chart, mean_score_chart
-from components.okr_view import escape_markdown, kr_value_text, small_text
+from components.okr_view import kr_value_text, small_text
 from components.pickers import person_picker
 from components.recognition_view import person_recognition
 from components.review_view import (
@@ -22,6 +22,7 @@ from components.review_view import (
     score_text,
     share_column,
 )
+from components.text import bold, md, md_block, md_format, md_join
 from core.enums import CycleState, Role, level_label, role_label
 from core.errors import DomainError
 from core.i18n import _, ngettext
@@ -54,7 +55,7 @@ def choose_person() -> int:
         st.session_state.pop("people.person", None)
         refusal = refused(requested)
         if refusal:  # ...unless it names someone the viewer may not see: say so, show them
-            st.warning(refusal, icon=":material/visibility_off:")
+            st.warning(md_block(refusal), icon=":material/visibility_off:")
             requested, linked = user.id, False
     chosen = person_picker(
         _("Person"),
@@ -84,7 +85,7 @@ def load_person(person_id: int) -> people.Person | None:
     try:
         return store.cached(people.person, actor, person_id, follows=store.STRUCTURE)
     except DomainError as refusal:
-        st.warning(str(refusal), icon=":material/visibility_off:")
+        st.warning(md_block(str(refusal)), icon=":material/visibility_off:")
         st.page_link(
             "app_pages/people.py",
             label=_("Show my own performance"),
@@ -95,13 +96,13 @@ def load_person(person_id: int) -> people.Person | None:
 
 
 def header(person: people.Person) -> None:
-    st.subheader(escape_markdown(person.display_name))
+    st.subheader(md(person.display_name))
     details = [role_label(person.role), person.team or _("no team")]
     if person.manager:
-        details.append(_("reports to {manager}").format(manager=person.manager))
+        details.append(md_format(_("reports to {manager}"), manager=person.manager))
     if not person.active:
         details.append(_("no longer active"))
-    st.caption(escape_markdown(" · ".join(details)))
+    st.caption(md_join(" · ", details))
 
 
 def at_a_glance(perf: people.Performance) -> None:
@@ -112,7 +113,7 @@ def at_a_glance(perf: people.Performance) -> None:
     current = shown.iloc[0] if len(shown) else None
     score, discipline, confidence, taking_part = st.columns(4)
     score.metric(
-        _("Mean objective score · {cycle}").format(cycle=escape_markdown(latest_closed.cycle))
+        md_format(_("Mean objective score · {cycle}"), cycle=latest_closed.cycle)
         if latest_closed is not None
         else _("Mean objective score"),
         score_text(latest_closed.objective_score, 2) if latest_closed is not None else "—",
@@ -125,7 +126,7 @@ def at_a_glance(perf: people.Performance) -> None:
         help=_("The share of weeks with a check-in on each key result they own, averaged."),
     )
     confidence.metric(
-        _("Mean confidence · {cycle}").format(cycle=escape_markdown(current.cycle))
+        md_format(_("Mean confidence · {cycle}"), cycle=current.cycle)
         if current is not None
         else _("Mean confidence"),
         f"{score_text(current.mean_confidence)} / 10"
@@ -183,7 +184,7 @@ def objectives_by_cycle(perf: people.Performance, person: people.Person) -> None
             count=len(objs)
         )
         with st.expander(
-            f"{escape_markdown(name)} · {count}",
+            md_join(" · ", [name, count]),
             expanded=name == _cycle_name(),
             key=f"people.objectives.{person.id}.{name}",
             on_change="rerun",  # a closed cycle's list is drawn when opened, not on every run
@@ -192,10 +193,8 @@ def objectives_by_cycle(perf: people.Performance, person: people.Person) -> None
                 continue
             for obj in row_tuples(objs):
                 title, progress, score = st.columns([6, 2, 2], vertical_alignment="center")
-                title.markdown(f"**{escape_markdown(obj.title)}**")
-                title.caption(
-                    f"{level_label(obj.level)} · {escape_markdown(obj.team or _('no team'))}"
-                )
+                title.markdown(bold(obj.title))
+                title.caption(md_join(" · ", [level_label(obj.level), obj.team or _("no team")]))
                 progress.caption(
                     _("Progress {progress}").format(progress=format_progress(obj.progress))
                 )
@@ -253,9 +252,7 @@ def checkin_discipline(perf: people.Performance, person: people.Person) -> None:
 
 
 def confidence_history(person: people.Person) -> None:
-    st.markdown(
-        "#### " + _("Confidence history · {cycle}").format(cycle=escape_markdown(cycle.name))
-    )
+    st.markdown("#### " + md_format(_("Confidence history · {cycle}"), cycle=cycle.name))
     history = store.cached(
         people.confidence_history, actor, person.id, cycle.id, follows=store.SUMMARY
     )
@@ -275,8 +272,8 @@ def confidence_history(person: people.Person) -> None:
             "value": _("Value"),
             "note": _("Note"),
         },
-        empty=_("No check-ins with a confidence on their key results in {cycle}.").format(
-            cycle=escape_markdown(cycle.name)
+        empty=md_format(
+            _("No check-ins with a confidence on their key results in {cycle}."), cycle=cycle.name
         ),
     )
 
@@ -288,7 +285,7 @@ def my_score_proposals() -> None:
     krs = store.cached(review.own_scores, actor, cycle, follows=store.SUMMARY)
     if krs.empty:
         return
-    st.markdown("#### " + _("Your scores · {cycle}").format(cycle=escape_markdown(cycle.name)))
+    st.markdown("#### " + md_format(_("Your scores · {cycle}"), cycle=cycle.name))
     st.caption(
         _(
             "Each key result is scored 0.0–1.0; the default is its progress rounded to 0.1. If "
@@ -300,10 +297,8 @@ def my_score_proposals() -> None:
         with st.container(border=True):
             text, state, action = st.columns([6, 2, 2], vertical_alignment="center")
             default = _("default {score}").format(score=score_text(kr.default_score))
-            details = " · ".join(
-                [escape_markdown(kr.objective_title), escape_markdown(kr_value_text(kr)), default]
-            )
-            text.markdown(f"**{escape_markdown(kr.title)}**  \n{small_text(details)}")
+            details = md_join(" · ", [kr.objective_title, kr_value_text(kr), default])
+            text.markdown(f"{bold(kr.title)}  \n{small_text(details)}")
             state.markdown(grade_text(kr))
             if kr.grade_state != "confirmed":
                 with action:
@@ -327,8 +322,10 @@ def proposal_form(kr) -> None:
         )
         if outcome:
             toast_after_rerun(
-                _("Proposed {score} for “{title}”.").format(
-                    score=score_text(outcome.value), title=kr.title
+                md_format(
+                    _("Proposed {score} for “{title}”."),
+                    score=score_text(outcome.value),
+                    title=kr.title,
                 ),
                 icon=":material/send:",
             )
@@ -339,10 +336,12 @@ def proposal_form(kr) -> None:
 
 st.title(_("People"))
 st.caption(
-    {
-        Role.MEMBER: _("Your performance across cycles, for 1:1s and reviews."),
-        Role.LEAD: _("You and the people in the teams you lead, across cycles."),
-    }.get(user.role, _("Anyone's performance across cycles, for 1:1s and reviews."))
+    md(
+        {
+            Role.MEMBER: _("Your performance across cycles, for 1:1s and reviews."),
+            Role.LEAD: _("You and the people in the teams you lead, across cycles."),
+        }.get(user.role, _("Anyone's performance across cycles, for 1:1s and reviews."))
+    )
 )
 shown = load_person(choose_person())
 if shown is None:

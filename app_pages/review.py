@@ -17,7 +17,6 @@ from components.charts import (
     zone_distribution_chart,
 )
 from components.okr_view import (
-    escape_markdown,
     kr_value_text,
     objective_header,
     progress_bar,
@@ -35,6 +34,7 @@ from components.review_view import (
     score_text,
     share_column,
 )
+from components.text import Markdown, bold, md, md_format, md_join
 from core.enums import CycleState, ObjectiveState, Role, state_word
 from core.i18n import N_, _, format_decimal, locale, ngettext
 from core.permissions import can_grade, can_reopen_cycle
@@ -81,8 +81,8 @@ def to_url(name: str, key: str):
     return lambda: st.query_params.update({name: str(st.session_state[key])})
 
 
-def saved(message: str) -> None:
-    toast_after_rerun(message, icon=":material/check_circle:")
+def saved(message: Markdown) -> None:
+    toast_after_rerun(md(message), icon=":material/check_circle:")
     st.rerun()
 
 
@@ -162,8 +162,10 @@ def close_box() -> None:
             if outcome:
                 st.session_state.pop("review.closing", None)
                 saved(
-                    _("{name} is closed: {objectives}, {krs}.").format(
-                        name=shown_name, **closing_counts(outcome.value)
+                    md_format(
+                        _("{name} is closed: {objectives}, {krs}."),
+                        name=shown_name,
+                        **closing_counts(outcome.value),
                     )
                 )
         if no.button(_("Cancel"), key="review.close.cancel"):
@@ -209,7 +211,7 @@ def finish_box() -> None:
     if st.button(_("Give them their default scores"), key="review.finish", type="primary"):
         outcome = store.write(grading.close_cycle, actor, cycle.id)
         if outcome:
-            saved(_("Done: {objectives}, {krs}.").format(**closing_counts(outcome.value)))
+            saved(md_format(_("Done: {objectives}, {krs}."), **closing_counts(outcome.value)))
 
 
 def reopen_box() -> None:
@@ -217,11 +219,15 @@ def reopen_box() -> None:
         outcome = store.write(grading.reopen_cycle, actor, cycle.id)
         if outcome:
             saved(
-                ngettext(
-                    "{name} is active again; {count} objective reopened.",
-                    "{name} is active again; {count} objectives reopened.",
-                    outcome.value,
-                ).format(name=shown_name, count=format_decimal(outcome.value, 0))
+                md_format(
+                    ngettext(
+                        "{name} is active again; {count} objective reopened.",
+                        "{name} is active again; {count} objectives reopened.",
+                        outcome.value,
+                    ),
+                    name=shown_name,
+                    count=format_decimal(outcome.value, 0),
+                )
             )
 
 
@@ -253,14 +259,15 @@ def grade_section() -> None:
         st.rerun()
     counts = view.counts
     st.caption(
-        ngettext(
-            "{team}: {count} key result — {confirmed} confirmed, {proposed} owners' proposals, "
-            "{default} default scores not confirmed, {ungraded} not graded yet.",
-            "{team}: {count} key results — {confirmed} confirmed, {proposed} owners' proposals, "
-            "{default} default scores not confirmed, {ungraded} not graded yet.",
-            counts["krs"],
-        ).format(
-            team=escape_markdown(teams[team_id]),
+        md_format(
+            ngettext(
+                "{team}: {count} key result — {confirmed} confirmed, {proposed} owners' "
+                "proposals, {default} default scores not confirmed, {ungraded} not graded yet.",
+                "{team}: {count} key results — {confirmed} confirmed, {proposed} owners' "
+                "proposals, {default} default scores not confirmed, {ungraded} not graded yet.",
+                counts["krs"],
+            ),
+            team=teams[team_id],
             count=counts["krs"],
             confirmed=counts["confirmed"],
             proposed=counts["proposed"],
@@ -327,23 +334,23 @@ def proposals_box() -> None:
     if not total:
         return
     with st.expander(
-        _("Owners' proposals waiting for a decision ({count})").format(count=total),
+        md_format(_("Owners' proposals waiting for a decision ({count})"), count=total),
         expanded=True,
     ):
         for kr in row_tuples(waiting):
             text, score, action = st.columns([6, 2, 2], vertical_alignment="center")
-            text.markdown(f"**{escape_markdown(kr.title)}** · {escape_markdown(kr.owner_name)}")
-            text.caption(
-                f"{escape_markdown(kr.team or _('no team'))} · {escape_markdown(kr.objective_title)}"
-            )
-            text.caption(_("Reason: {reason}").format(reason=escape_markdown(kr.score_reason)))
+            text.markdown(md_join(" · ", [bold(kr.title), kr.owner_name]))
+            text.caption(md_join(" · ", [kr.team or _("no team"), kr.objective_title]))
+            text.caption(md_format(_("Reason: {reason}"), reason=kr.score_reason))
             with score:
                 score_badge(kr.score, _("Proposed {score}"))
             if action.button(_("Confirm"), key=f"review.proposal.{kr.kr_id}.{kr.kr_version}"):
                 confirm(int(kr.kr_id), int(kr.kr_version), kr.title)
         if total > len(waiting):
             st.caption(
-                _("…and {count} more; pick their team below.").format(count=total - len(waiting))
+                md_format(
+                    _("…and {count} more; pick their team below."), count=total - len(waiting)
+                )
             )
 
 
@@ -361,11 +368,14 @@ def accept_defaults(objectives: pd.DataFrame) -> None:
         outcome = store.write(grading.accept_default_scores, actor, ids)
         if outcome:
             saved(
-                ngettext(
-                    "Confirmed {count} default score.",
-                    "Confirmed {count} default scores.",
-                    outcome.value,
-                ).format(count=format_decimal(outcome.value, 0))
+                md_format(
+                    ngettext(
+                        "Confirmed {count} default score.",
+                        "Confirmed {count} default scores.",
+                        outcome.value,
+                    ),
+                    count=format_decimal(outcome.value, 0),
+                )
             )
 
 
@@ -384,11 +394,16 @@ def objective_block(obj, krs: list) -> None:
         confirmed = sum(bool(kr.score_confirmed) for kr in krs)
         state = OBJECTIVE_STATES.get(obj.state)
         st.caption(
-            ngettext(
-                "{confirmed} of {count} key result confirmed · {state}",
-                "{confirmed} of {count} key results confirmed · {state}",
-                len(krs),
-            ).format(confirmed=confirmed, count=len(krs), state=_(state) if state else obj.state)
+            md_format(
+                ngettext(
+                    "{confirmed} of {count} key result confirmed · {state}",
+                    "{confirmed} of {count} key results confirmed · {state}",
+                    len(krs),
+                ),
+                confirmed=confirmed,
+                count=len(krs),
+                state=_(state) if state else obj.state,
+            )
         )
         for kr in krs:
             kr_grade_row(kr, can_grade(actor, obj.team_id))
@@ -396,13 +411,13 @@ def objective_block(obj, krs: list) -> None:
 
 def kr_grade_row(kr, may_grade: bool) -> None:
     text, grade, action = st.columns([5, 4, 2], vertical_alignment="center")
-    details = f"{escape_markdown(kr.owner_name)} · {escape_markdown(kr_value_text(kr))}"
+    details = md_join(" · ", [kr.owner_name, kr_value_text(kr)])  # unit labels are user text
     if isinstance(kr.score_reason, str) and kr.score_reason:
-        reason = _("Reason: {reason}").format(reason=escape_markdown(kr.score_reason))
-        details += f"  \n{reason}"
-    text.markdown(f"**{escape_markdown(kr.title)}**  \n{small_text(details)}")
-    progress = _("from {progress} progress").format(progress=progress_percent(kr.progress))
-    default = _("Default **{score}**").format(score=score_text(kr.default_score))
+        reason = md_format(_("Reason: {reason}"), reason=kr.score_reason)
+        details = md_join("  \n", [details, reason])
+    text.markdown(f"{bold(kr.title)}  \n{small_text(details)}")
+    progress = md_format(_("from {progress} progress"), progress=progress_percent(kr.progress))
+    default = md_format(_("Default **{score}**"), score=score_text(kr.default_score))
     grade.markdown(f"{default} {small_text(progress)}  \n{grade_text(kr)}")
     if may_grade:
         with action:
@@ -425,8 +440,8 @@ def confirm(kr_id: int, version: int, title: str) -> None:
     outcome = store.write(grading.confirm_score, actor, kr_id, version)
     if outcome:
         saved(
-            _("Confirmed {score} for “{title}”.").format(
-                score=score_text(outcome.value), title=title
+            md_format(
+                _("Confirmed {score} for “{title}”."), score=score_text(outcome.value), title=title
             )
         )
 
@@ -448,8 +463,8 @@ def grade_form(kr) -> None:
         )
         if outcome:
             saved(
-                _("Graded “{title}”: {score}.").format(
-                    title=kr.title, score=score_text(outcome.value)
+                md_format(
+                    _("Graded “{title}”: {score}."), title=kr.title, score=score_text(outcome.value)
                 )
             )
 
@@ -474,9 +489,7 @@ def review_section() -> None:
         if closed:
             st.page_link(
                 "app_pages/review.py",
-                label=_("Review the last closed cycle, {name}").format(
-                    name=escape_markdown(closed[0].name)
-                ),
+                label=md_format(_("Review the last closed cycle, {name}"), name=closed[0].name),
                 icon=":material/history:",
                 query_params={"cycle": closed[0].id, "view": "review"},
             )
@@ -598,12 +611,13 @@ st.title(_("Review & grade"))
 if cycle is None:
     st.info(_("There is no cycle yet. An admin creates one in Admin → Cycles."))
     st.stop()
-shown_name = escape_markdown(cycle.name)  # admin-typed text, shown literally
+shown_name = md(cycle.name)  # admin-typed text, shown literally
 st.caption(
-    _(
-        "{name} ({dates}, {state}) · scores: red below 0.4, yellow 0.4–0.6, green from 0.7 "
-        "(success for an aspirational OKR)"
-    ).format(
+    md_format(
+        _(
+            "{name} ({dates}, {state}) · scores: red below 0.4, yellow 0.4–0.6, green from 0.7 "
+            "(success for an aspirational OKR)"
+        ),
         name=shown_name,
         dates=format_interval(cycle.start_date, cycle.end_date, "yMMMd", locale=locale()),
         state=state_word(cycle.state),

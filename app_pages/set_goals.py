@@ -7,13 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from components.okr_view import (
-    escape_markdown,
     kr_value_text,
     objective_header,
     progress_bar,
     status_badge,
 )
 from components.pickers import id_select, person_picker
+from components.text import md, md_format
 from core.enums import (
     KR_KIND_LABELS,
     UNIT_LABELS,
@@ -92,8 +92,9 @@ def close_dialog() -> None:
 
 
 def done(message: str) -> None:
+    """Confirm a write; a plain ``message`` is shown as text (it may quote a title)."""
     close_dialog()
-    toast_after_rerun(message, icon=":material/check_circle:")
+    toast_after_rerun(md(message), icon=":material/check_circle:")
     st.rerun()
 
 
@@ -128,7 +129,7 @@ def kr_slots(prefix: str, owners: dict[int, str]) -> list[commands.KRInput]:
         key = f"{prefix}.kr{slot}"
         title_col, owner_col = st.columns([3, 1])
         title = title_col.text_input(
-            _("Key result {number}").format(number=slot + 1),
+            md_format(_("Key result {number}"), number=slot + 1),
             key=f"{key}.title",
             placeholder=_("e.g. Raise weekly active users"),
         )
@@ -384,10 +385,9 @@ def state_actions(obj: dict) -> None:
         args=("kr", obj),
     )
     for column, (label, target, kind) in zip(columns[2:], actions, strict=False):
-        if column.button(label, key=f"goals.{target}.{oid}.{version}", type=kind) and store.write(
-            commands.set_objective_state, actor, oid, version, target
-        ):
-            done(_(STATE_CHANGED[target]).format(title=obj["title"]))
+        clicked = column.button(md(label), key=f"goals.{target}.{oid}.{version}", type=kind)
+        if clicked and store.write(commands.set_objective_state, actor, oid, version, target):
+            done(md_format(_(STATE_CHANGED[target]), title=obj["title"]))
     copy_control(obj, columns[-1])
 
 
@@ -406,7 +406,7 @@ def copy_control(obj: dict, column) -> None:
         if st.button(_("Copy"), key=f"goals.copy_go.{obj['objective_id']}") and store.write(
             commands.copy_objective, actor, obj["objective_id"], target
         ):
-            done(_("Copied into {cycle} as a draft.").format(cycle=others[target]))
+            done(md_format(_("Copied into {cycle} as a draft."), cycle=others[target]))
 
 
 def objective_block(obj: dict, krs: pd.DataFrame) -> None:
@@ -425,10 +425,11 @@ def objective_block(obj: dict, krs: pd.DataFrame) -> None:
         for kr in mine.to_dict("records"):
             text, edit = st.columns([9, 1], vertical_alignment="center")
             text.markdown(
-                _("• **{title}** — {value} · {owner} · weight {weight}").format(
-                    title=escape_markdown(kr["title"]),
-                    value=kr_value_text(SimpleNamespace(**kr)),
-                    owner=escape_markdown(kr["owner_name"]),
+                md_format(
+                    _("• **{title}** — {value} · {owner} · weight {weight}"),
+                    title=kr["title"],
+                    value=kr_value_text(SimpleNamespace(**kr)),  # the unit label is user text
+                    owner=kr["owner_name"],
                     weight=format_decimal(kr["weight"]),
                 )
             )
@@ -461,13 +462,17 @@ if cycle is None:
     st.stop()
 if cycle.state == "closed":
     st.warning(
-        _(
-            "{cycle} is closed: its OKRs can no longer change. Pick an open cycle in "
-            "the sidebar, or copy objectives from here into one."
-        ).format(cycle=cycle.name)
+        md_format(
+            _(
+                "{cycle} is closed: its OKRs can no longer change. Pick an open cycle in "
+                "the sidebar, or copy objectives from here into one."
+            ),
+            cycle=cycle.name,
+        )
     )
 st.caption(
-    _("{cycle} · you can set: {levels} objectives").format(
+    md_format(
+        _("{cycle} · you can set: {levels} objectives"),
         cycle=cycle.name,
         levels=", ".join(level_label(level).lower() for level in allowed_levels()),
     )

@@ -4,6 +4,7 @@ import logging
 
 import streamlit as st
 
+from components.text import md, md_block
 from core.enums import role_label
 from core.errors import DomainError
 from core.i18n import _
@@ -70,10 +71,10 @@ def demo_loader() -> None:
         load_demo(
             store.database().engine,
             "small",
-            progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text),
+            progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=md(text)),
         )
     except DomainError as error:  # e.g. someone else set the database up meanwhile
-        st.error(str(error))
+        st.error(md_block(str(error)))
         return
     except Exception:
         logging.getLogger("okr").exception("loading the demo failed")
@@ -88,9 +89,9 @@ def finished(kind: str) -> None:
         st.success(_("The demo organisation is ready. Sign in with one of these accounts:"))
         st.table(
             {
-                _("Username"): list(DEMO_LOGINS),
+                _("Username"): [md(username) for username in DEMO_LOGINS],
                 _("Role"): [role_label(role) for role in DEMO_LOGINS.values()],
-                _("Password"): [DEMO_PASSWORD] * len(DEMO_LOGINS),
+                _("Password"): [md(DEMO_PASSWORD)] * len(DEMO_LOGINS),
             }
         )
     else:

@@ -10,7 +10,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components.okr_view import BADGE_COLORS, STATUS_ICONS, _escape
+from components.okr_view import BADGE_COLORS, STATUS_ICONS
+from components.text import Markdown, bold, colored, md, md_format, md_join
 from core.enums import Status
 from core.formatting import format_age
 from core.i18n import N_, _, format_decimal, ngettext
@@ -32,32 +33,32 @@ def _progress(value) -> str:
     return format_progress(None if value is None or pd.isna(value) else float(value))
 
 
-def status_text(status) -> str:
+def status_text(status) -> Markdown:
     """The status as coloured Markdown text, e.g. ":orange[At risk]" (never colour alone)."""
     if status is None or pd.isna(status):
-        return ":gray[{text}]".format(text=_("no key results"))
+        return colored(_("no key results"), "gray")
     status = Status(status)
-    return f":{BADGE_COLORS[status]}[{_(STATUS_LABELS[status])}]"
+    return colored(_(STATUS_LABELS[status]), BADGE_COLORS[status])
 
 
-def node_label(node, show_parent: bool = False) -> str:
+def node_label(node, show_parent: bool = False) -> Markdown:
     """One line: title, progress, status, team, how many objectives align to it and, out of
     the tree's context (a team's entry points, search results), what it aligns to."""
-    parts = [f"**{_escape(node.title)}**", _progress(node.progress), status_text(node.status)]
+    parts = [bold(node.title), _progress(node.progress), status_text(node.status)]
     if isinstance(node.team, str):
-        parts.append(_escape(node.team))
+        parts.append(node.team)
     if node.level == "individual":  # whose it is; team and company ones speak for a team
-        parts.append(_escape(node.owner_name))
+        parts.append(node.owner_name)
     if node.children:
-        parts.append(_("{count} aligned").format(count=_count(node.children)))
+        parts.append(md_format(_("{count} aligned"), count=_count(node.children)))
     if show_parent and node.level != "company":
         parent = node.parent_title
         parts.append(
-            f"→ {_escape(parent)}"
+            md_format("→ {title}", title=parent)
             if isinstance(parent, str)
-            else ":orange[→ {text}]".format(text=_("not aligned"))
+            else colored(md_format("→ {text}", text=_("not aligned")), "orange")
         )
-    return " · ".join(parts)
+    return md_join(" · ", parts)
 
 
 def _node_icon(node) -> str:
@@ -66,17 +67,22 @@ def _node_icon(node) -> str:
     return STATUS_ICONS[Status(node.status)]
 
 
-def kr_lines(krs: pd.DataFrame) -> str:
+def kr_lines(krs: pd.DataFrame) -> Markdown:
     """An objective's key results as a Markdown list."""
     lines = []
     for kr in row_tuples(krs):
         days = None if pd.isna(kr.days_since_update) else int(kr.days_since_update)
-        updated = _("updated {age}").format(age=format_age(days))
         lines.append(
-            f"- {_escape(kr.title)} — **{_progress(kr.progress)}** · {status_text(kr.status)} · "
-            f"{_escape(kr.owner_name)} · {updated}"
+            md_format(
+                "- {title} — {progress} · {status} · {owner} · {updated}",
+                title=kr.title,
+                progress=bold(_progress(kr.progress)),
+                status=status_text(kr.status),
+                owner=kr.owner_name,
+                updated=md_format(_("updated {age}"), age=format_age(days)),
+            )
         )
-    return "\n".join(lines)
+    return md_join("\n", lines)
 
 
 def objective_node(
@@ -98,27 +104,31 @@ def objective_node(
 def node_detail(node, path: str, load_children: Loader, load_krs: Loader, show_parent) -> None:
     objective_id = int(node.objective_id)
     kids = load_children(objective_id) if node.children else None
-    about = [_(LEVEL_NAMES.get(node.level, node.level)), _escape(node.owner_name)]
+    about = [_(LEVEL_NAMES.get(node.level, node.level)), node.owner_name]
     if isinstance(node.team, str):
-        about.insert(1, _escape(node.team))
+        about.insert(1, node.team)
     if show_parent or isinstance(node.parent_title, str):
         parent = node.parent_title
         about.append(
-            _("aligned to “{title}”").format(title=_escape(parent))
+            md_format(_("aligned to “{title}”"), title=parent)
             if isinstance(parent, str)
             else _("not aligned")
         )
-    st.caption(" · ".join(about))
-    own = _("Own progress **{progress}**").format(progress=_progress(node.progress))
+    st.caption(md_join(" · ", about))
+    own = md_format(_("Own progress **{progress}**"), progress=_progress(node.progress))
     if kids is not None and len(kids):
-        others = ngettext(
-            "{count} aligned objective, mean progress **{progress}**",
-            "{count} aligned objectives, mean progress **{progress}**",
-            len(kids),
-        ).format(count=_count(len(kids)), progress=_progress(mean_progress(kids["progress"])))
+        others = md_format(
+            ngettext(
+                "{count} aligned objective, mean progress **{progress}**",
+                "{count} aligned objectives, mean progress **{progress}**",
+                len(kids),
+            ),
+            count=_count(len(kids)),
+            progress=_progress(mean_progress(kids["progress"])),
+        )
     else:
-        others = _("no objectives aligned to it yet")
-    st.markdown(f"{own} · {others}")
+        others = md(_("no objectives aligned to it yet"))
+    st.markdown(md_join(" · ", [own, others]))
     krs = load_krs(objective_id)
     if krs.empty:
         st.caption(_("No key results yet."))
@@ -132,8 +142,10 @@ def node_detail(node, path: str, load_children: Loader, load_krs: Loader, show_p
         objective_node(child, f"{path}-{int(child.objective_id)}", load_children, load_krs)
     if len(kids) > shown:
         st.button(
-            _("Show {count} more of {rest}").format(
-                count=_count(min(SHOWN_CHILDREN, len(kids) - shown)), rest=_count(len(kids) - shown)
+            md_format(
+                _("Show {count} more of {rest}"),
+                count=_count(min(SHOWN_CHILDREN, len(kids) - shown)),
+                rest=_count(len(kids) - shown),
             ),
             key=f"align.more_button.{path}",
             on_click=lambda: st.session_state.update({more_key: shown + SHOWN_CHILDREN}),
@@ -142,19 +154,22 @@ def node_detail(node, path: str, load_children: Loader, load_krs: Loader, show_p
         )
 
 
-def group_label(name: str, objectives: int, aligned: int) -> str:
+def group_label(name: str, objectives: int, aligned: int) -> Markdown:
     """A team in the tree: its objectives and how many are aligned to a company objective."""
     if not objectives:
-        return _("**{name}** · no published objectives").format(name=_escape(name))
-    share = format_progress(aligned / objectives)
+        return md_format(_("**{name}** · no published objectives"), name=name)
+    text = md_format(
+        ngettext(
+            "**{name}** · {count} objective · {share} aligned",
+            "**{name}** · {count} objectives · {share} aligned",
+            objectives,
+        ),
+        name=name,
+        count=_count(objectives),
+        share=format_progress(aligned / objectives),
+    )
     orphans = objectives - aligned
-    text = ngettext(
-        "**{name}** · {count} objective · {share} aligned",
-        "**{name}** · {count} objectives · {share} aligned",
-        objectives,
-    ).format(name=_escape(name), count=_count(objectives), share=share)
-    if orphans:
-        text += " · :orange[{text}]".format(
-            text=_("{count} not aligned").format(count=_count(orphans))
-        )
-    return text
+    if not orphans:
+        return text
+    not_aligned = md_format(_("{count} not aligned"), count=_count(orphans))
+    return md_join(" · ", [text, colored(not_aligned, "orange")])

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from babel import numbers
 
+from components.text import md, md_format
 from core import files_out, i18n
 from core.i18n import _, format_date, ngettext, pgettext
 from core.progress import format_progress
@@ -24,7 +25,7 @@ def download(frame: pd.DataFrame, file_name: str, key: str, label: str | None = 
     """A CSV download of ``frame``, made when the button is clicked (not on every run) by
     core.files_out. ``label``: already translated (default: "Download CSV")."""
     st.download_button(
-        _("Download CSV") if label is None else label,
+        _("Download CSV") if label is None else md(label),
         lambda: files_out.csv_bytes(frame),
         file_name=file_name,
         mime="text/csv",
@@ -115,7 +116,7 @@ def pager(total: int, per_page: int, key: str, param: str) -> int:
         return 0
     from_url(key, param, range(1, pages + 1), 1, int)
     page = st.columns([1, 4])[0].number_input(
-        _("Page (of {pages})").format(pages=count(pages)),
+        md_format(_("Page (of {pages})"), pages=count(pages)),
         min_value=1,
         max_value=pages,
         step=1,
@@ -264,9 +265,10 @@ def member_table(frame: pd.DataFrame, key: str, file_name: str) -> None:
 
 
 def metric_row(items: list[tuple[str, str, str | None]]) -> None:
-    """Metrics side by side: (label, value, help)."""
+    """Metrics side by side: (label, value, help), each shown as plain text."""
     for column, (label, value, help_text) in zip(st.columns(len(items)), items, strict=True):
-        column.metric(label, value, help=help_text, border=True)
+        tip = None if help_text is None else md(help_text)
+        column.metric(md(label), md(value), help=tip, border=True)
 
 
 def forecast_caption(low: float | None, high: float | None, samples: int) -> str:

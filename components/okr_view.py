@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from components.text import Markdown, badge, bold, md, md_format, md_join, small
 from core.enums import Status, level_label, state_word
 from core.formatting import format_age, format_target, format_value
 from core.i18n import _
@@ -45,32 +46,37 @@ def _badge(status: str | None) -> tuple[str, str | None, str]:
 
 def status_badge(status: str | None) -> None:
     label, icon, color = _badge(status)
-    st.badge(label, icon=icon, color=color)
+    st.badge(md(label), icon=icon, color=color)
 
 
-def badge_text(label: str, color: str, icon: str | None = None) -> str:
+def badge_text(label: str, color: str, icon: str | None = None) -> Markdown:
     """A badge as a Markdown directive, to put in a line of text (one element, where
-    ``st.badge`` is one more). ``label`` is the app's own text, never user text."""
-    return f":{color}-badge[{f'{icon} ' if icon else ''}{label}]"
+    ``st.badge`` is one more)."""
+    return badge(label, color, icon)
 
 
-def status_badge_text(status: str | None) -> str:
+def status_badge_text(status: str | None) -> Markdown:
     label, icon, color = _badge(status)
-    return badge_text(label, color, icon)
+    return badge(label, color, icon)
 
 
-def small_text(details: str) -> str:
-    """Text shown small and grey, as a caption shows it, inside a Markdown element.
-    ``details`` is Markdown-safe already (a ']' in user text would end the directive)."""
-    return f":gray[:small[{details}]]"
+def small_text(details: object) -> Markdown:
+    """Text shown small and grey, as a caption shows it, inside a Markdown element
+    (``details`` made literal unless it is ``Markdown`` already)."""
+    return small(details)
 
 
-def titled_line(title: str, details: str, status: str | None) -> str:
+def titled_line(title: str, details: object, status: str | None) -> Markdown:
     """A row's text as one Markdown element: the bold title and its status badge, then the
     details small and grey, as a caption would show them (each element a row draws costs a
-    message to the browser on every run). ``title`` is user text (escaped here); ``details``
-    is already Markdown-safe."""
-    return f"**{escape_markdown(title)}** {status_badge_text(status)}  \n{small_text(details)}"
+    message to the browser on every run). ``title`` and ``details`` are made literal unless
+    they are ``Markdown`` already."""
+    return md_format(
+        "{title} {badge}  \n{details}",
+        title=bold(title),
+        badge=status_badge_text(status),
+        details=small(details),
+    )
 
 
 def progress_bar(progress: float | None, label: str = "") -> None:
@@ -78,8 +84,9 @@ def progress_bar(progress: float | None, label: str = "") -> None:
     already translated (``_("Progress")``) and comes before the figure."""
     value = clamp(None if pd.isna(progress) else progress)
     figure = format_progress(None if pd.isna(progress) else progress)
-    text = f"{label.strip()} {figure}" if label.strip() else figure
-    st.progress(value or 0.0, text=text)
+    st.progress(
+        value or 0.0, text=md_join(" ", [label.strip(), figure] if label.strip() else [figure])
+    )
 
 
 def kr_value_text(kr) -> str:
@@ -100,9 +107,10 @@ def _value(value) -> float | None:
 def kr_row(kr, check_in_link: Callable[[object], None] | None = None) -> None:
     """One key result: title and owner, progress, status, value, last update, check-in link."""
     title, bar, action = st.columns([7, 3, 2], vertical_alignment="center")
-    details = _("{owner} · {value} · updated {age}").format(
-        owner=escape_markdown(kr.owner_name),
-        value=escape_markdown(kr_value_text(kr)),  # unit labels are user text
+    details = md_format(
+        _("{owner} · {value} · updated {age}"),
+        owner=kr.owner_name,
+        value=kr_value_text(kr),  # unit labels are user text
         age=format_age(_days(kr.days_since_update)),
     )
     title.markdown(titled_line(kr.title, details, kr.status))
@@ -120,11 +128,13 @@ def _days(value) -> int | None:
 def objective_header(obj) -> None:
     parts = [level_label(obj.level)]
     if isinstance(obj.team, str):
-        parts.append(escape_markdown(obj.team))
-    parts.append(escape_markdown(obj.owner_name))
+        parts.append(obj.team)
+    parts.append(obj.owner_name)
     if isinstance(obj.parent_title, str):
-        parts.append(_("aligned to “{title}”").format(title=escape_markdown(obj.parent_title)))
-    st.markdown(f"#### {escape_markdown(obj.title)}\n{small_text(' · '.join(parts))}")
+        parts.append(md_format(_("aligned to “{title}”"), title=obj.parent_title))
+    st.markdown(
+        md_format("#### {title}\n{details}", title=obj.title, details=small(md_join(" · ", parts)))
+    )
 
 
 def rows_by(frame: pd.DataFrame, column: str) -> dict:
@@ -160,14 +170,3 @@ def objective_card(
             st.caption(_("No key results yet."))
         for kr in mine:
             kr_row(kr, check_in_link)
-
-
-def escape_markdown(text: str) -> str:
-    """User text in Markdown: shown literally, never interpreted as Markdown or HTML."""
-    return str(text).translate(_MARKDOWN_ESCAPES)
-
-
-_MARKDOWN_ESCAPES = str.maketrans({char: f"\\{char}" for char in "\\`*_{}[]<>()#+-.!|~$"})
-
-
-_escape = escape_markdown  # older name, still imported by some pages

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from components.text import md, md_format
 from core.i18n import N_, _
 
 NOBODY = N_("— nobody —")
@@ -21,7 +22,7 @@ def person_picker(
     """A search box and a select of the matching people (the current choice always listed).
     ``label`` comes translated ("Owner"); the search box is labelled "Search owner"."""
     search = st.text_input(
-        _("Search {label}").format(label=label.lower()),
+        md_format(_("Search {label}"), label=label.lower()),
         key=f"{key}.search",
         placeholder=_("Type part of a name, username or email"),
     )
@@ -29,7 +30,7 @@ def person_picker(
     choices: list[int | None] = ([None] if allow_none else []) + list(options)
     index = choices.index(current_id) if current_id in choices else 0
     return st.selectbox(
-        label,
+        md(label),
         choices,
         index=index,
         key=key,
@@ -51,7 +52,7 @@ def id_select(
     choices: list[int | None] = ([None] if allow_none else []) + list(names)
     index = choices.index(current_id) if current_id in choices else 0
     return st.selectbox(
-        label,
+        md(label),
         choices,
         index=index,
         key=key,

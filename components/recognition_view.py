@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from components.okr_view import escape_markdown
+from components.text import Markdown, badge, bold, md, md_block, md_format, md_join
 from core import files_out
 from core.badges import ALL_BADGES, STREAK_BADGE_WEEKS
 from core.formatting import format_age
@@ -55,12 +55,13 @@ def badges_text(value) -> str:
     return " · ".join(BADGES[key].label for key in badge_keys(value))
 
 
-def badges_markdown(value) -> str:
-    """Badges as inline Streamlit Markdown badges (our own labels only, never user text)."""
-    return " ".join(
-        f":{BADGE_COLORS[key]}-badge[{BADGES[key].icon} {BADGES[key].label}]"
-        for key in badge_keys(value)
-    )
+def badges_markdown(value) -> Markdown:
+    """Badges as inline Streamlit Markdown badges."""
+    return md_join(" ", (_badge(BADGES[key]) for key in badge_keys(value)))
+
+
+def _badge(kind) -> Markdown:
+    return badge(kind.label, BADGE_COLORS[kind.key], kind.icon)
 
 
 def metric_text(metric: str, value) -> str:
@@ -103,22 +104,24 @@ def kudos_card(kudos, highlight_id: int | None = None) -> None:
     with st.container(border=True):
         to_team = not pd.isna(kudos.receiver_team_id)
         icon = ":material/groups:" if to_team else ":material/person:"
-        new = " :orange-badge[{new}]".format(new=_("new")) if highlight_id == kudos.id else ""
+        new = " " + badge(_("new"), "orange") if highlight_id == kudos.id else ""
         st.markdown(
-            f":material/celebration: **{escape_markdown(kudos.giver)}** → {icon} "
-            f"**{escape_markdown(kudos.receiver)}**{new}"
+            f":material/celebration: {bold(kudos.giver)} → {icon} {bold(kudos.receiver)}{new}"
         )
-        st.markdown(escape_markdown(kudos.message))
-        link = ""
+        st.markdown(md_block(kudos.message))
+        parts = [_when(kudos.at)]
         if isinstance(kudos.objective_title, str):
-            objective = escape_markdown(kudos.objective_title)
             if isinstance(kudos.kr_title, str):
-                link = _("for “{objective}” › {key_result}").format(
-                    objective=objective, key_result=escape_markdown(kudos.kr_title)
+                parts.append(
+                    md_format(
+                        _("for “{objective}” › {key_result}"),
+                        objective=kudos.objective_title,
+                        key_result=kudos.kr_title,
+                    )
                 )
             else:
-                link = _("for “{objective}”").format(objective=objective)
-        st.caption(f"{_when(kudos.at)} · {link}" if link else _when(kudos.at))
+                parts.append(md_format(_("for “{objective}”"), objective=kudos.objective_title))
+        st.caption(md_join(" · ", parts))
 
 
 def kudos_list(
@@ -126,7 +129,7 @@ def kudos_list(
 ) -> None:
     """Kudos cards, newest first (read left to right when in several columns)."""
     if frame.empty:
-        st.caption(empty_text)
+        st.caption(md(empty_text))
         return
     slots = st.columns(columns) if columns > 1 else [st.container()]
     for index, kudos in enumerate(row_tuples(frame)):
@@ -155,21 +158,26 @@ def person_badges(person_id: int, cycle: CycleRow | None) -> None:
         follows=person_follows(person_id, cycle),
     )
     flame = ":material/local_fire_department:" if facts.streak else ":material/schedule:"
-    st.markdown(f"{flame} **{streak_text(facts.streak)}**")
+    st.markdown(f"{flame} {bold(streak_text(facts.streak))}")
     if facts.badges:
         st.markdown(badges_markdown(facts.badges))
     else:
         st.caption(
-            _(
-                "No badges yet in {cycle}: check in {weeks} weeks in a row, "
-                "achieve a key result or thank five people to earn some."
-            ).format(cycle=cycle.name, weeks=STREAK_BADGE_WEEKS)
+            md_format(
+                _(
+                    "No badges yet in {cycle}: check in {weeks} weeks in a row, "
+                    "achieve a key result or thank five people to earn some."
+                ),
+                cycle=cycle.name,
+                weeks=STREAK_BADGE_WEEKS,
+            )
         )
     st.caption(
-        _(
-            "{cycle}: {received} kudos received · {given} given · "
-            "{achieved} of {count} key results achieved"
-        ).format(
+        md_format(
+            _(
+                "{cycle}: {received} kudos received · {given} given · "
+                "{achieved} of {count} key results achieved"
+            ),
             cycle=cycle.name,
             received=facts.kudos_received,
             given=facts.kudos_given,
@@ -187,8 +195,10 @@ def person_kudos(person_id: int, limit: int = 5) -> None:
     kudos_list(frame, _("No kudos received yet."))
     if total > len(frame):
         st.caption(
-            _("{shown} of {total} kudos shown — the Kudos page has them all.").format(
-                shown=len(frame), total=total
+            md_format(
+                _("{shown} of {total} kudos shown — the Kudos page has them all."),
+                shown=len(frame),
+                total=total,
             )
         )
 
@@ -253,20 +263,22 @@ def podium_cards(rows: pd.DataFrame, metric: str, people: bool) -> None:
             continue
         row = top.iloc[position]
         with column.container(border=True):
-            st.markdown(
-                f"**{rank_text(row['rank'], row['tied'])} · {escape_markdown(row['name'])}**"
-            )
+            place = rank_text(row["rank"], row["tied"])
+            st.markdown(bold(md_format("{place} · {name}", place=place, name=row["name"])))
             detail = row["team"] if people else row["parent"]
-            st.caption(f"{metric_text(metric, row['value'])} · {escape_markdown(detail or '—')}")
+            st.caption(md_join(" · ", [metric_text(metric, row["value"]), detail or "—"]))
             if people and badge_keys(row["badges"]):
                 st.markdown(badges_markdown(row["badges"]))
 
 
 def badge_legend() -> None:
     st.markdown(
-        "\n".join(
-            f"- :{BADGE_COLORS[b.key]}-badge[{b.icon} {b.label}] — {b.description}"
-            for b in ALL_BADGES
+        md_join(
+            "\n",
+            (
+                md_format("- {badge} — {description}", badge=_badge(b), description=b.description)
+                for b in ALL_BADGES
+            ),
         )
     )
     st.caption(

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from components.okr_view import badge_text
+from components.text import Markdown, md, md_join
 from core import files_out, i18n
 from core.enums import CycleState, cycle_state_label
 from core.i18n import N_, _
@@ -74,10 +75,10 @@ def score_badge(score, label: str | None = None, decimals: int = 1) -> None:
     """The score coloured by its zone, the zone named too (never colour alone). ``label`` is a
     translated template with ``{score}``, e.g. _("Proposed {score}"); default "Score {score}"."""
     text, color, area = _score_badge(score, label, decimals)
-    st.badge(text, color=color, help=zone_label(area) if area else None)
+    st.badge(md(text), color=color, help=zone_label(area) if area else None)
 
 
-def score_badge_text(score, label: str | None = None, decimals: int = 1) -> str:
+def score_badge_text(score, label: str | None = None, decimals: int = 1) -> Markdown:
     """``score_badge`` as a Markdown directive, to put in a line of text."""
     text, color, _area = _score_badge(score, label, decimals)
     return badge_text(text, color)
@@ -92,12 +93,14 @@ def _score_badge(score, label: str | None, decimals: int) -> tuple[str, str, Zon
     return text, ZONE_BADGE_COLORS[area], area
 
 
-def grade_text(kr) -> str:
+def grade_text(kr) -> Markdown:
     """A key result's score (once it has one) and grade state, as badges in one line of
     Markdown (one element for what two or three badges would draw)."""
     label, color, icon = GRADE_BADGES[kr.grade_state]
     state = badge_text(_(label), color, icon)
-    return state if kr.grade_state == "ungraded" else f"{score_badge_text(kr.score)} {state}"
+    if kr.grade_state == "ungraded":
+        return state
+    return md_join(" ", [score_badge_text(kr.score), state])
 
 
 def chart_and_table(
@@ -115,7 +118,7 @@ def chart_and_table(
     is made when the button is clicked, not on every run. ``column_config`` names the columns
     shown (translated labels); the CSV keeps the data's own column names."""
     if table.empty:
-        st.caption(_("Nothing to show yet.") if empty is None else empty)
+        st.caption(_("Nothing to show yet.") if empty is None else md(empty))
         return
     # Only the open tab is drawn (the other is drawn when chosen): a page of several such
     # sections then pays for the charts it shows, not for tables nobody opened.
@@ -149,7 +152,7 @@ def score_form(
     lists many KRs); the submitted (score, reason), else None. ``key`` prefixes the widget keys
     ("review" → review.score.<kr>.<version>); the labels come translated."""
     kr_id, version = int(kr.kr_id), int(kr.kr_version)
-    box = st.popover(menu, icon=icon, key=f"{key}.menu.{kr_id}.{version}", on_change="rerun")
+    box = st.popover(md(menu), icon=icon, key=f"{key}.menu.{kr_id}.{version}", on_change="rerun")
     if not box.open:
         return None
     current = float(kr.score if has_value(kr.score) else kr.default_score)
@@ -162,10 +165,10 @@ def score_form(
             key=f"{key}.score.{kr_id}.{version}",
         )
         reason = st.text_area(
-            reason_label,
+            md(reason_label),
             value=kr.score_reason if isinstance(kr.score_reason, str) else "",
             key=f"{key}.reason.{kr_id}.{version}",
             max_chars=1000,
         )
-        submitted = st.form_submit_button(submit, type="primary")
+        submitted = st.form_submit_button(md(submit), type="primary")
     return (score, reason) if submitted else None

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.text import Markdown, md
+
 _KEY = "app.pending_toasts"
 
 
-def toast_after_rerun(message: str, icon: str = ":material/check_circle:") -> None:
-    st.session_state.setdefault(_KEY, []).append((message, icon))
+def toast_after_rerun(message: Markdown | str, icon: str = ":material/check_circle:") -> None:
+    """``message``: Markdown made by components.text (a plain string is shown as text)."""
+    st.session_state.setdefault(_KEY, []).append((md(message), icon))
 
 
 def show_pending_toasts() -> None:
     for message, icon in st.session_state.pop(_KEY, []):
-        st.toast(message, icon=icon)
+        st.toast(md(message), icon=icon)

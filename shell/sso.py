@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
+from components.text import md_block, md_format
 from core.accounts import session_policy
 from core.i18n import _
 from core.sso import ALL_EMAILS_VERIFIED_KEY, identity_from_claims
@@ -143,14 +144,14 @@ def sign_in_options(refusal: str | None) -> None:
     if not found:
         return
     if refusal:
-        st.error(refusal, icon=":material/no_accounts:")
+        st.error(md_block(refusal), icon=":material/no_accounts:")
         # Ending the provider's sign-in (st.logout) is the person's click, not automatic: the
         # browser leaves the page as soon as st.logout runs, and the message with it. Until
         # then the refused identity signs nobody in. A callback: the next run no longer sees it.
         st.button(_("Use another account"), key="app.sso.forget", on_click=st.logout)
     for provider in found:
         if st.button(
-            _("Sign in with {provider}").format(provider=provider.label),
+            md_format(_("Sign in with {provider}"), provider=provider.label),
             key=f"app.sso.{provider.name or 'default'}",
             type="primary",
             icon=":material/login:",

@@ -38,6 +38,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from components.text import md_block
 from core.errors import DomainError
 from core.i18n import _, current_language
 from db.engine import database_url, make_engine, make_sessionmaker, transaction
@@ -535,6 +536,7 @@ def exact_version() -> int:
 
 
 def _refused(message: str, show_error: bool) -> Outcome:
+    """A refusal's message is text (a domain error quotes titles and names people typed)."""
     if show_error:
-        st.error(message, icon=":material/error:")
+        st.error(md_block(message), icon=":material/error:")
     return Outcome(False, error=message)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from components.text import as_read
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -32,7 +34,8 @@ def sign_in(username: str, password: str, at: AppTest | None = None) -> AppTest:
 
 
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    """The error messages as a person reads them (people's text in them is escaped)."""
+    return [as_read(e.value) for e in at.error]
 
 
 def can_open(at: AppTest, page: str) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from components.okr_view import escape_markdown
+from components.text import md
 from db.demo import DEMO_PASSWORD, load_demo
 from db.models import Kudos, User
 from db.queries import okrs, org, recognition
@@ -84,7 +84,7 @@ def test_a_member_gives_kudos_for_a_key_result_and_sees_it_on_the_wall(demo):
     send(at, "Thanks for the clear priorities this week")
     assert not at.exception and not errors(at)
     assert [t.value for t in at.toast] == [
-        f"Kudos sent to {escape_markdown(display_name(demo, 'lead'))}."
+        f"Kudos sent to {md(display_name(demo, 'lead'))}."
     ]
     assert kudos_count(demo) == before + 1
     with demo() as session:

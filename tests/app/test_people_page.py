@@ -5,7 +5,7 @@ their team, an executive anyone; the person is in the URL; an owner proposes a s
 import pytest
 from sqlalchemy import select
 
-from components.okr_view import escape_markdown
+from components.text import md
 from db.demo import DEMO_PASSWORD, load_demo
 from db.models import Cycle, KeyResult, Team, User
 from db.queries import current_user, review
@@ -30,7 +30,7 @@ def user_id(sessions, username: str) -> int:
 def name_of(sessions, person_id: int) -> str:
     """The person's name as the page's heading holds it (Markdown-escaped)."""
     with sessions() as session:
-        return escape_markdown(session.get(User, person_id).display_name)
+        return md(session.get(User, person_id).display_name)
 
 
 def outside_the_leads_team(sessions) -> int:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from components.okr_view import badge_text, escape_markdown, titled_line
+from components.okr_view import badge_text, titled_line
 from components.review_view import grade_text
 from core.i18n import format_fixed, using_language
 
 
 def test_the_title_is_escaped_and_the_badge_and_details_are_directives():
-    line = titled_line("Grow **fast** [now]", escape_markdown("users] *and* :red[x]"), "on_track")
+    line = titled_line("Grow **fast** [now]", "users] *and* :red[x]", "on_track")
     title, details = line.split("  \n")
     assert title.startswith(r"**Grow \*\*fast\*\* \[now\]** :blue-badge[")
     assert "On track]" in title
