@@ -132,6 +132,14 @@ def remember(cookies: stx.CookieManager) -> None:
     _set_cookie(cookies, st.session_state[TOKEN_KEY])
 
 
+def _clear_cookie_until_gone(cookies: stx.CookieManager) -> None:
+    """Ask again on each run while the browser may still hold the cookie: a run that
+    follows at once can remove the first request's component before it ran."""
+    held = cookies.cookies or st.context.cookies  # the component's view, once it answered
+    if COOKIE_NAME in held:
+        _clear_cookie(cookies)
+
+
 def _clear_cookie(cookies: stx.CookieManager) -> None:
     with contextlib.suppress(KeyError):  # the component had not read the cookie yet
         cookies.delete(COOKIE_NAME, key="app.cookies.delete")
@@ -182,8 +190,10 @@ def signed_in_username(cookies: stx.CookieManager) -> str | None:
     session once."""
     token = st.session_state.get(TOKEN_KEY)
     if token is None and not st.session_state.get(ENDED_KEY):
-        token = _resume_from_cookie(cookies)
+        token = _resume_from_cookie()
     if token is None:
+        if st.session_state.get(ENDED_KEY):
+            _clear_cookie_until_gone(cookies)
         return None
     record = _session_record(token)
     now = utcnow()
@@ -199,15 +209,14 @@ def signed_in_username(cookies: stx.CookieManager) -> str | None:
     return record.username
 
 
-def _resume_from_cookie(cookies: stx.CookieManager) -> str | None:
+def _resume_from_cookie() -> str | None:
     value = st.context.cookies.get(COOKIE_NAME)
     if value is None:
         return None
     token = token_in_cookie(value, cookie_key())
     record = _session_record(token, fresh=True) if token else None
     if record is None or session_policy().ended(record.created_at, record.last_seen_at, utcnow()):
-        _leave()
-        _clear_cookie(cookies)  # forged, expired or ended: forget it, quietly
+        _leave()  # forged, expired or ended: forget it, quietly (the caller clears it)
         return None
     store.bookkeeping(sign_in_commands.resume_session, token, utcnow())
     enter(record.username, token, record.display_name)
