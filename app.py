@@ -25,7 +25,8 @@ from shell.navigation import PAGE_SPECS, pages_for
 log = logging.getLogger("okr")
 LANGUAGE_KEY = "app.language"
 
-st.set_page_config(page_title="OKR Tracker", page_icon=":material/flag:", layout="wide")
+# An emoji favicon is drawn in the browser; a :material/…: one is fetched from Google's servers.
+st.set_page_config(page_title="OKR Tracker", page_icon="🎯", layout="wide")
 
 
 def database_problem(error: Exception) -> None:
