@@ -20,6 +20,7 @@ import extra_streamlit_components as stx
 import jwt
 import streamlit as st
 
+from components.text import md
 from core.accounts import attempts_per_minute, session_policy
 from core.i18n import _
 from db import queries
@@ -243,7 +244,7 @@ def render_login(cookies: stx.CookieManager) -> None:
     st.rerun(): the cookie component must reach the browser)."""
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
-        st.info(notice, icon=":material/logout:")
+        st.info(md(notice), icon=":material/logout:")
     box = st.empty()
     with box.form("app.login"):
         st.subheader(_("Sign in"))
@@ -266,7 +267,7 @@ def render_login(cookies: stx.CookieManager) -> None:
         attempts_per_minute(),
     )
     if result.token is None:
-        st.error(result.message, icon=":material/error:")
+        st.error(md(result.message), icon=":material/error:")
         return
     box.empty()
     enter(username.strip().lower(), result.token)
