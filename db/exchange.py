@@ -20,6 +20,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -126,8 +127,8 @@ _CSV_FIELD_LIMIT = "field larger than field limit"  # csv.Error past csv.field_s
 
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
     """An uploaded CSV or Excel file as text: column "row" (the spreadsheet row, header = 1)
-    and every template column; blank rows dropped. Raises ValidationError saying what is wrong.
-    Excel: the sheet "okrs" if there is one (an export), else the first sheet."""
+    and every template column; blank rows dropped. Raises ValidationError saying what is wrong
+    (the limits above included). Excel: the sheet "okrs" if there is one, else the first."""
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValidationError(_("Upload a .csv or .xlsx file (see the template)."))
@@ -140,9 +141,11 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
             )
         )
     if suffix == ".csv":
-        # A text cell written by the export as '=… (so a spreadsheet shows it as text) is =….
-        return _table(_csv_rows(data), lambda text: _DEFUSED.sub("", text, count=1))
-    return _table(_xlsx_rows(data), lambda text: text)
+        rows, unquote = _csv_rows(data), _without_export_apostrophe
+    else:
+        rows, unquote = _xlsx_rows(data), str
+    with closing(rows):  # a refusal stops the reading: the workbook is closed at once
+        return _table(rows, unquote)
 
 
 def _table(rows: Iterator[Sequence], unquote: Callable[[str], str]) -> pd.DataFrame:
@@ -157,7 +160,7 @@ def _table(rows: Iterator[Sequence], unquote: Callable[[str], str]) -> pd.DataFr
         if number > LAST_ROW:
             raise ValidationError(
                 _(
-                    "The sheet goes on past row {row} (empty or formatted rows count too). "
+                    "The file goes on past row {row} (empty or formatted rows count too). "
                     "Import at most {limit} rows at a time and delete the rows below your data."
                 ).format(row=format_decimal(LAST_ROW, 0), limit=format_decimal(MAX_ROWS, 0))
             )
@@ -170,17 +173,16 @@ def _table(rows: Iterator[Sequence], unquote: Callable[[str], str]) -> pd.DataFr
                     limit=format_decimal(MAX_ROWS, 0)
                 )
             )
-        body.append((number, cells))
+        body.append((number, cells + [""] * (len(names) - len(cells))))
     if not any(names) and not body:
         raise ValidationError(_("The file is empty."))
     position = _check_columns(names, body)
     if not body:
         raise ValidationError(_("The file has column headings but no rows to import."))
     records = [
-        [number, *(cells[position[c]] if position.get(c, MAX_COLUMNS) < len(cells) else ""
-                   for c in COLUMNS)]
+        [number, *(cells[position[c]] if c in position else "" for c in COLUMNS)]
         for number, cells in body
-    ]  # fmt: skip
+    ]
     return pd.DataFrame(records, columns=["row", *COLUMNS])
 
 
@@ -251,6 +253,11 @@ def _check_columns(names: list[str], body: list[tuple[int, list[str]]]) -> dict[
             ).format(problems="; ".join(problems), columns=", ".join(COLUMNS))
         )
     return {name: index for index, name in enumerate(names) if name in COLUMNS}
+
+
+def _without_export_apostrophe(text: str) -> str:
+    """A text cell written by the export as '=… (so a spreadsheet shows it as text) is =…."""
+    return _DEFUSED.sub("", text, count=1)
 
 
 def _shortened(name: str, length: int = 40) -> str:

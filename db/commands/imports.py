@@ -305,7 +305,11 @@ class _Names:
         self.titled: dict[tuple[int, str], list[int]] = defaultdict(list)
         for objective in existing:
             self.titled[objective.cycle_id, objective.title].append(objective.id)
-        self._records = (cycles, teams, people, existing)
+        # An individual objective's team is its owner's: load those teams too.
+        owners_teams = session.scalars(
+            select(Team).where(Team.id.in_({person.team_id for person in people}))
+        ).all()
+        self._records = (cycles, teams, people, existing, owners_teams)
 
     def person(self, username: str) -> int | None:
         if not username:

@@ -140,7 +140,7 @@ def test_bad_files_get_a_clear_message_and_no_import_button(org, app_db, name, d
             lambda: hostile.huge_shared_string(256 * hostile.MB, level=1),
             "Unpacked, the workbook takes 256 MB; at most 50 MB can be imported.",
         ),
-        ("okrs.xlsx", hostile.lying_dimension, "The sheet goes on past row 10,001"),
+        ("okrs.xlsx", hostile.lying_dimension, "The file goes on past row 10,001"),
         ("okrs.xlsx", hostile.zip_bomb, "at most 100 times is accepted"),
         ("okrs.csv", lambda: hostile.csv_okrs(5_001), "The file has more than 5,000 rows"),
         ("okrs.csv", hostile.csv_giant_cell, "Row 2: a cell holds more than 10,000 characters."),
