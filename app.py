@@ -12,10 +12,10 @@ from datetime import date
 
 import streamlit as st
 
-from components.text import bold, md_block, md_join
 from core import i18n
 from core.enums import Role, cycle_state_label, role_label
 from core.i18n import _
+from core.text import bold, md_block, md_join
 from db import commands, deployment, queries
 from shell import auth, sso, store, streamlit_tuning
 from shell.context import set_run_context

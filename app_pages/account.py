@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from components.text import bold, md, md_format, md_join
 from core.accounts import session_policy
 from core.enums import role_label
 from core.i18n import _
+from core.text import bold, md, md_format, md_join
 from db import commands, queries
 from db.commands import sign_in
 from shell import auth, store

@@ -5,13 +5,13 @@ from datetime import date, timedelta
 import streamlit as st
 
 from components.pickers import id_select, person_picker
-from components.text import bold, md, md_format
 from core.accounts import is_locked
 from core.enums import CycleState, Role, role_label, state_word
 from core.formatting import format_day
 from core.i18n import LANGUAGES, N_, _, format_decimal, ngettext
 from core.settings import StatusSettings
 from core.sso import allowed_domains, shown_domain
+from core.text import bold, md, md_format
 from db import commands, queries
 from db.commands import grading, sign_in
 from db.commands import sso as sso_commands

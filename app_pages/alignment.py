@@ -26,8 +26,8 @@ from components.dashboard_view import (
     url_optional_int,
     whole_percent,
 )
-from components.text import Markdown, md, md_format
 from core.i18n import N_, _, ngettext
+from core.text import Markdown, md, md_format
 from db.frames import row_tuples
 from db.queries import alignment, dashboard
 from shell import charts, store

@@ -11,9 +11,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components.text import md, md_format
 from core.enums import Role
 from core.i18n import N_, _, format_date, format_datetime, format_decimal, ngettext
+from core.text import md, md_format
 from db.frames import row_tuples
 from db.queries import audit
 from shell import store

@@ -40,10 +40,10 @@ from components.dashboard_view import (
     url_optional_int,
     whole_percent,
 )
-from components.text import md_format, md_join
 from core.enums import STATUS_SEVERITY, Level, Role, Status, state_word
 from core.i18n import N_, _, current_language, format_date, ngettext
 from core.status import STATUS_COLORS, status_label
+from core.text import md_format, md_join
 from db.frames import row_tuples
 from db.models import utcnow
 from db.queries import dashboard, forecasting, okrs, status_settings

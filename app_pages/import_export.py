@@ -8,10 +8,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components.text import md, md_block, md_format, md_join
 from core.enums import Role
 from core.errors import ValidationError
 from core.i18n import _, ngettext
+from core.text import md, md_block, md_format, md_join
 from db import exchange
 from db.commands import imports
 from shell import store

@@ -9,8 +9,8 @@ import streamlit as st
 
 from components.pickers import id_select, person_picker
 from components.recognition_view import kudos_list, person_recognition
-from components.text import md, md_format
 from core.i18n import N_, _
+from core.text import md, md_format
 from db.commands import kudos as kudos_commands
 from db.frames import row_tuples
 from db.queries import org, recognition

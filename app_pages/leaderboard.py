@@ -20,10 +20,10 @@ from components.recognition_view import (
     podium_cards,
     rank_text,
 )
-from components.text import md_format
 from core.enums import state_word
 from core.i18n import N_, _, format_date, format_decimal, ngettext
 from core.leaderboard import METRICS, metric_label, ranking_rules
+from core.text import md_format
 from db.frames import row_tuples
 from db.queries import recognition
 from shell import charts, store

@@ -6,13 +6,13 @@ import streamlit as st
 
 from components.charts import checkin_history_chart, pace_line
 from components.okr_view import kr_value_text, progress_bar, status_badge
-from components.text import bold, md, md_format
 from core.enums import KRKind, ObjectiveState, Role, unit_label
 from core.formatting import format_age, format_value
 from core.i18n import N_, _, ngettext
 from core.permissions import can_check_in
 from core.progress import format_progress
 from core.status import status_label
+from core.text import bold, md, md_format
 from db import commands
 from db.frames import row_tuples
 from db.queries import okrs

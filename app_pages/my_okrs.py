@@ -4,11 +4,11 @@ import streamlit as st
 
 from components.okr_view import objective_card, rows_by, titled_line
 from components.recognition_view import person_recognition
-from components.text import Markdown, md, md_format
 from core.enums import Status, state_word
 from core.formatting import format_age
 from core.i18n import _, format_date
 from core.permissions import can_check_in
+from core.text import Markdown, md, md_format
 from db.frames import row_tuples
 from db.queries import okrs
 from shell import store

@@ -22,11 +22,11 @@ from components.review_view import (
     score_text,
     share_column,
 )
-from components.text import bold, md, md_block, md_format, md_join
 from core.enums import CycleState, Role, level_label, role_label
 from core.errors import DomainError
 from core.i18n import _, ngettext
 from core.progress import format_progress
+from core.text import bold, md, md_block, md_format, md_join
 from db.commands import grading
 from db.frames import row_tuples
 from db.queries import people, review

@@ -34,12 +34,12 @@ from components.review_view import (
     score_text,
     share_column,
 )
-from components.text import Markdown, bold, md, md_format, md_join
 from core.enums import CycleState, ObjectiveState, Role, state_word
 from core.i18n import N_, _, format_decimal, locale, ngettext
 from core.permissions import can_grade, can_reopen_cycle
 from core.progress import format_progress
 from core.scoring import zone_label
+from core.text import Markdown, bold, md, md_format, md_join
 from db import queries
 from db.commands import grading
 from db.frames import row_tuples

@@ -13,7 +13,6 @@ from components.okr_view import (
     status_badge,
 )
 from components.pickers import id_select, person_picker
-from components.text import md, md_format
 from core.enums import (
     KR_KIND_LABELS,
     UNIT_LABELS,
@@ -28,6 +27,7 @@ from core.enums import (
 from core.enums import unit_label as unit_name
 from core.i18n import N_, _, format_decimal, ngettext, pgettext
 from core.permissions import can_edit_objective
+from core.text import md, md_format
 from db import commands, queries
 from db.queries import okrs
 from shell import store

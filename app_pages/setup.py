@@ -4,10 +4,10 @@ import logging
 
 import streamlit as st
 
-from components.text import md, md_block
 from core.enums import role_label
 from core.errors import DomainError
 from core.i18n import _
+from core.text import md, md_block
 from db import commands, deployment
 from db.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from shell import store

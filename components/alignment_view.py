@@ -11,12 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from components.okr_view import BADGE_COLORS, STATUS_ICONS
-from components.text import Markdown, bold, colored, md, md_format, md_join
 from core.enums import Status
 from core.formatting import format_age
 from core.i18n import N_, _, format_decimal, ngettext
 from core.progress import format_progress, mean_progress
 from core.status import STATUS_LABELS
+from core.text import Markdown, bold, colored, md, md_format, md_join
 from db.frames import row_tuples
 
 SHOWN_CHILDREN = 20  # aligned objectives listed under a node before "Show more"

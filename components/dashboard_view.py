@@ -14,11 +14,11 @@ import pandas as pd
 import streamlit as st
 from babel import numbers
 
-from components.text import md, md_format
 from core import files_out, i18n
 from core.i18n import _, format_date, ngettext, pgettext
 from core.progress import format_progress
 from core.status import status_label
+from core.text import md, md_format
 
 
 def download(frame: pd.DataFrame, file_name: str, key: str, label: str | None = None) -> None:

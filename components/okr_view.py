@@ -11,12 +11,12 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components.text import Markdown, badge, bold, md, md_format, md_join, small
 from core.enums import Status, level_label, state_word
 from core.formatting import format_age, format_target, format_value
 from core.i18n import _
 from core.progress import clamp, format_progress
 from core.status import status_label
+from core.text import Markdown, badge, bold, md, md_format, md_join, small
 from db.frames import row_tuples
 
 BADGE_COLORS = {

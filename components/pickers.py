@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from components.text import md, md_format
 from core.i18n import N_, _
+from core.text import md, md_format
 
 NOBODY = N_("— nobody —")
 

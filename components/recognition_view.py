@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from components.text import Markdown, badge, bold, md, md_block, md_format, md_join
 from core import files_out
 from core.badges import ALL_BADGES, STREAK_BADGE_WEEKS
 from core.formatting import format_age
 from core.i18n import N_, _, format_date, ngettext
 from core.progress import format_progress
+from core.text import Markdown, badge, bold, md, md_block, md_format, md_join
 from db.frames import row_tuples
 from db.queries import recognition
 from db.queries.org import CycleRow

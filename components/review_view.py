@@ -12,11 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from components.okr_view import badge_text
-from components.text import Markdown, md, md_join
 from core import files_out, i18n
 from core.enums import CycleState, cycle_state_label
 from core.i18n import N_, _
 from core.scoring import Zone, zone, zone_label
+from core.text import Markdown, md, md_join
 
 ZONE_BADGE_COLORS = {Zone.RED: "red", Zone.YELLOW: "orange", Zone.GREEN: "green"}
 # A zone's short name, as a score badge shows it next to the score.

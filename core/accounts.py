@@ -62,4 +62,3 @@ def sign_in_refused() -> str:
 
 def sign_in_throttled() -> str:
     return _("Too many sign-in attempts from your address. Wait a minute and try again.")
-

@@ -20,9 +20,9 @@ import extra_streamlit_components as stx
 import jwt
 import streamlit as st
 
-from components.text import md
 from core.accounts import attempts_per_minute, session_policy
 from core.i18n import _
+from core.text import md
 from db import queries
 from db.commands import sign_in as sign_in_commands
 from db.engine import PROJECT_ROOT

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.text import Markdown, md
+from core.text import Markdown, md
 
 _KEY = "app.pending_toasts"
 
 
 def toast_after_rerun(message: Markdown | str, icon: str = ":material/check_circle:") -> None:
-    """``message``: Markdown made by components.text (a plain string is shown as text)."""
+    """``message``: Markdown made by core.text (a plain string is shown as text)."""
     st.session_state.setdefault(_KEY, []).append((md(message), icon))
 
 

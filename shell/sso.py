@@ -18,10 +18,10 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from components.text import md_block, md_format
 from core.accounts import session_policy
 from core.i18n import _
 from core.sso import ALL_EMAILS_VERIFIED_KEY, identity_from_claims
+from core.text import md_block, md_format
 from db.commands import sso as sso_commands
 from db.models import utcnow
 from shell import auth, store

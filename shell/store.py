@@ -38,9 +38,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from components.text import md_block
 from core.errors import DomainError
 from core.i18n import _, current_language
+from core.text import md_block
 from db.engine import database_url, make_engine, make_sessionmaker, transaction
 from db.migrate import upgrade_head
 from db.queries import data_version

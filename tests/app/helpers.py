@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from components.text import as_read
+from core.text import as_read
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from components.text import md
+from core.text import md
 from db.demo import DEMO_PASSWORD, load_demo
 from db.models import Kudos, User
 from db.queries import okrs, org, recognition
@@ -83,9 +83,7 @@ def test_a_member_gives_kudos_for_a_key_result_and_sees_it_on_the_wall(demo):
     before = kudos_count(demo)
     send(at, "Thanks for the clear priorities this week")
     assert not at.exception and not errors(at)
-    assert [t.value for t in at.toast] == [
-        f"Kudos sent to {md(display_name(demo, 'lead'))}."
-    ]
+    assert [t.value for t in at.toast] == [f"Kudos sent to {md(display_name(demo, 'lead'))}."]
     assert kudos_count(demo) == before + 1
     with demo() as session:
         saved = session.scalars(select(Kudos).order_by(Kudos.id.desc())).first()

@@ -5,7 +5,7 @@ their team, an executive anyone; the person is in the URL; an owner proposes a s
 import pytest
 from sqlalchemy import select
 
-from components.text import md
+from core.text import md
 from db.demo import DEMO_PASSWORD, load_demo
 from db.models import Cycle, KeyResult, Team, User
 from db.queries import current_user, review

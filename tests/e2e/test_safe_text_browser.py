@@ -1,4 +1,4 @@
-"""People's text stays text in the browser: each payload, made safe by components.text and put
+"""People's text stays text in the browser: each payload, made safe by core.text and put
 where the app puts people's text (a paragraph, a heading, bold, small grey details, a badge, a
 caption, an error, an expander, a button, a radio option, a block of lines), renders exactly the
 elements a harmless word renders there, reads as the characters typed, and makes the browser
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 SCRIPT = """
 import json, sys
 import streamlit as st
-from components.text import badge, bold, md, md_block, md_format, small
+from core.text import badge, bold, md, md_block, md_format, small
 
 CONTEXTS = {
     "paragraph": lambda text, key: st.markdown(md(text)),

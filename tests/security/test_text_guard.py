@@ -1,8 +1,8 @@
-"""People's text reaches Streamlit only through components.text: a guard over the code.
+"""People's text reaches Streamlit only through core.text: a guard over the code.
 
 Every Streamlit call that renders its text as Markdown (the UI calls of the translation guard,
 less st.text, plus the few that guard does not list) is checked: each text argument must be
-built only from literals, translations of constants, calls into components.text, a short
+built only from literals, translations of constants, calls into core.text, a short
 named list of number, date and enum formatters, and functions annotated ``-> Markdown``
 (whose own ``return`` values are checked the same way). A name counts when every value
 assigned to it in its function is such a value. Anything else (a title in an f-string, a
@@ -25,7 +25,7 @@ from tests.unit.test_translations import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-TEXT_MODULE = "components.text"
+TEXT_MODULE = "core.text"
 # Its functions that make text safe (Markdown() itself marks text as safe, as_read undoes it).
 TEXT_FUNCTIONS = {"md", "md_block", "bold", "md_format", "md_join", "small", "badge", "colored"}
 # Streamlit calls that render their text as Markdown: the translation guard's UI calls, less
@@ -78,7 +78,7 @@ def parse(path: Path, root: Path) -> Module:
             module.text_names |= {
                 alias.asname or alias.name for alias in node.names if alias.name in TEXT_FUNCTIONS
             }
-        elif isinstance(node, ast.ImportFrom) and node.module == "components":
+        elif isinstance(node, ast.ImportFrom) and node.module == "core":
             module.text_aliases |= {a.asname or a.name for a in node.names if a.name == "text"}
         elif isinstance(node, ast.Import):
             module.text_aliases |= {a.asname for a in node.names if a.name == TEXT_MODULE}
@@ -145,7 +145,7 @@ class Checker:
         if isinstance(node, ast.Call):
             return self._safe_call(node, scope)
         if isinstance(node, ast.Name) and node.id in self.functions():
-            return True  # a format_func: a formatter, an enum's labels, components.text
+            return True  # a format_func: a formatter, an enum's labels, core.text
         if isinstance(node, ast.Name):
             return self._safe_name(node.id, scope)
         if isinstance(node, ast.Lambda):
@@ -313,7 +313,7 @@ def _enclosing_scopes(tree: ast.Module) -> dict[int, ast.AST]:
 
 def unsafe_text(paths: list[Path], root: Path = ROOT) -> list[str]:
     """Every place a Markdown-rendering Streamlit call, or a function declared to return
-    Markdown, is given a value that did not pass through components.text."""
+    Markdown, is given a value that did not pass through core.text."""
     modules = [parse(path, root) for path in paths]
     by_module = {module.name: markdown_functions(module) for module in modules}
     found = []
@@ -355,17 +355,17 @@ def _place(module: Module, root: Path, node: ast.AST, what: str) -> str:
     return f"{module.path.relative_to(root)}:{node.lineno}: {what}: {ast.unparse(node)[:80]}"
 
 
-def test_people_s_text_reaches_streamlit_only_through_components_text():
-    found = unsafe_text([path for path in UI_SOURCES if path != ROOT / "components" / "text.py"])
+def test_people_s_text_reaches_streamlit_only_through_core_text():
+    found = unsafe_text([path for path in UI_SOURCES if path != ROOT / "core" / "text.py"])
     assert not found, (
         f"{len(found)} Streamlit text calls get a value that did not pass through "
-        "components.text (md, md_block, md_format, …):\n" + "\n".join(found)
+        "core.text (md, md_block, md_format, …):\n" + "\n".join(found)
     )
 
 
 GUARDED_PAGE = """
 import streamlit as st
-from components.text import Markdown, as_read, bold, md, md_format, md_join
+from core.text import Markdown, as_read, bold, md, md_format, md_join
 from core.i18n import _, ngettext
 from core.formatting import format_age
 
@@ -410,7 +410,7 @@ def page(obj, error, user, count):
 """
 
 
-def test_the_guard_finds_people_s_text_that_skipped_components_text(tmp_path):
+def test_the_guard_finds_people_s_text_that_skipped_core_text(tmp_path):
     page = tmp_path / "page.py"
     page.write_text(GUARDED_PAGE)
     found = sorted(line.split(": ", 1)[1] for line in unsafe_text([page], tmp_path))

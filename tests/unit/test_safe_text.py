@@ -1,4 +1,4 @@
-"""People's text stays text: what components.text makes of each kind of payload, checked
+"""People's text stays text: what core.text makes of each kind of payload, checked
 against the rules of Streamlit 1.67's Markdown renderer.
 
 The renderer parses CommonMark + GFM (where a backslash escape makes a character literal),
@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from components.text import (
+from core.text import (
     WORD_JOINER,
     Markdown,
     as_read,
