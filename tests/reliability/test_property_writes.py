@@ -462,6 +462,18 @@ def check_created_objective(case: Case, w: World, d: dict, objective_id: int) ->
         check_kr(record, kr)
 
 
+def check_checked_objective(case: Case, w: World, d: dict, objective: Objective) -> None:
+    """check_objective returns the draft create_objective would save, unsaved."""
+    assert objective.id is None
+    assert objective.title == cleaned(d["title"])
+    assert objective.description == stored_text(d["description"])
+    assert (objective.level, objective.state, objective.cycle_id) == (
+        d["level"],
+        "draft",
+        d["cycle"],
+    )
+
+
 def update_objective_inputs(w: World) -> st.SearchStrategy:
     target = w.objective["individual", "mia"]
     return st.fixed_dictionaries(
@@ -1476,6 +1488,29 @@ FUZZ: list[Fuzz] = [
         ),  # fmt: skip
     ),
     Fuzz(
+        okrs.check_objective,
+        create_objective_inputs,
+        lambda w, d: (
+            lambda s: okrs.check_objective(
+                s,
+                admin(w),
+                ObjectiveInput(
+                    d["cycle"],
+                    d["level"],
+                    d["title"],
+                    d["owner"],
+                    d["team"],
+                    d["description"],
+                    d["parent"],
+                ),
+            )
+        ),
+        lambda w, d: create_objective_refused(w, {**d, "krs": []}),  # it checks no KRs
+        check_checked_objective,
+        audited=False,
+        writes=False,
+    ),
+    Fuzz(
         okrs.update_objective,
         update_objective_inputs,
         update_objective_call,
@@ -1514,6 +1549,19 @@ FUZZ: list[Fuzz] = [
         ),
         lambda w, d: kr_refused(d["version"], w.version[w.objective["individual", "mia"]], d["kr"]),
         lambda case, w, d, kr_id: check_kr(get(case, KeyResult, kr_id), d["kr"]),
+    ),
+    Fuzz(
+        okrs.check_key_result,
+        add_kr_inputs,
+        lambda w, d: (
+            lambda s: okrs.check_key_result(
+                s, mia(w), s.get(Objective, w.objective["individual", "mia"]), d["kr"]
+            )
+        ),
+        lambda w, d: kr_must_refuse(d["kr"]),  # no version: it is not an edit
+        lambda case, w, d, record: check_kr(record, d["kr"]),
+        audited=False,
+        writes=False,
     ),
     Fuzz(
         okrs.update_key_result,

@@ -57,7 +57,7 @@ from db.commands import (
 from db.commands.accounts import UserInput
 from db.commands.checkins import CheckInInput
 from db.commands.okrs import KRInput, ObjectiveInput
-from db.models import utcnow
+from db.models import Objective, utcnow
 from tests.factories import PASSWORD
 from tests.reliability.world import World, qualified_name, write_functions
 
@@ -228,6 +228,19 @@ ROWS: list[Row] = [
         lambda w, a, who: lambda s: okrs.create_objective(s, a, new_objective(w, "company", who)),
         COMPANY,
     ),
+    *(
+        Row(
+            okrs.check_objective,
+            f"check a {level} objective owned by the target (an import's preview)",
+            lambda w, a, who, level=level: (
+                lambda s: okrs.check_objective(s, a, new_objective(w, level, who))
+            ),
+            expect,
+            audited=False,
+            writes=False,
+        )
+        for level, expect in (("individual", INDIVIDUAL), ("team", TEAM), ("company", COMPANY))
+    ),
     Row(
         okrs.update_objective,
         "the target's individual objective",
@@ -295,6 +308,21 @@ ROWS: list[Row] = [
                 )
             ),
             expect,
+        )
+        for goal, expect in (("individual", INDIVIDUAL), ("team", TEAM), ("company", COMPANY))
+    ),
+    *(
+        Row(
+            okrs.check_key_result,
+            f"check a KR for the target's {goal} objective (an import's preview)",
+            lambda w, a, who, goal=goal: (
+                lambda s: okrs.check_key_result(
+                    s, a, s.get(Objective, w.objective[goal, who]), kr_input()
+                )
+            ),
+            expect,
+            audited=False,
+            writes=False,
         )
         for goal, expect in (("individual", INDIVIDUAL), ("team", TEAM), ("company", COMPANY))
     ),
