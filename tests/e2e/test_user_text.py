@@ -22,6 +22,7 @@ test-artifacts/e2e/<test>/ (problems.txt, payloads-seen.txt, timings.txt).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -40,8 +41,10 @@ from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_head
 from db.models import Cycle, KeyResult, Objective, Team, User
 from db.queries import current_user
+from shell.auth import COOKIE_NAME
 from shell.navigation import PAGE_SPECS
 from tests.e2e.conftest import (
+    UI_TIMEOUT_MS,
     _stop,
     artifact_folder,
     settle,
@@ -425,6 +428,27 @@ def garbled(seen: str, payloads: dict[str, str]) -> dict[str, int]:
     return found
 
 
+# Every toast's text, kept after it is gone (a rerun right after a write can take it away).
+TOAST_LOG = """
+window.__toasts = [];
+new MutationObserver(() => {
+  for (const toast of document.querySelectorAll('[data-testid="stToast"]')) {
+    if (!toast.__logged) { toast.__logged = true; window.__toasts.push(toast); }
+    toast.__text = toast.innerText;
+  }
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
+READ_TOAST_LOG = "() => (window.__toasts || []).map((toast) => toast.__text || '')"
+
+
+def playwright_errors():
+    """Playwright's error classes, imported once a browser test runs (the module loads without
+    Playwright; the browser fixture skips, or fails in CI, when it is missing)."""
+    from playwright.sync_api import Error, TimeoutError
+
+    return Error, TimeoutError
+
+
 # --- the tour ----------------------------------------------------------------------------------
 
 SIDEBAR = "sidebar"  # findings in the sidebar are the same on every page: reported once
@@ -464,6 +488,7 @@ class Tour:
         self.page.on(
             "dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss())
         )
+        context.add_init_script(TOAST_LOG)
         context.route(
             "**/*",
             lambda route: (
@@ -487,6 +512,12 @@ class Tour:
         self.page.get_by_role("button", name="Sign in", exact=True).click()
         self.page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").wait_for()
         settle(self.page)
+        # A browser component writes the session cookie a moment later; a page loaded by its
+        # address before that would meet the sign-in form.
+        deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+        while COOKIE_NAME not in {cookie["name"] for cookie in self.page.context.cookies()}:
+            assert time.monotonic() < deadline, "the browser never got the sign-in cookie"
+            self.page.wait_for_timeout(100)
 
     def open(self, path: str, query: str = "", name: str = "") -> None:
         """Go to a page: through the sidebar (four times faster than loading the app again),
@@ -498,11 +529,16 @@ class Tour:
         link = self.page.get_by_test_id("stSidebarNav").get_by_role(
             "link", name=TITLES[path], exact=True
         )
-        if query or left_over or not link.count():
-            self.page.goto(f"{self.url}/{address}")
-        else:
+        _error, PlaywrightTimeout = playwright_errors()
+        heading = self.page.get_by_role("heading", level=1).filter(has_text=TITLES[path]).first
+        clicked = not (query or left_over) and link.count() > 0
+        if clicked:
             link.click()
-        self.page.get_by_role("heading", level=1).filter(has_text=TITLES[path]).first.wait_for()
+            with contextlib.suppress(PlaywrightTimeout):  # a click during a rerun can be lost
+                heading.wait_for(timeout=10_000)
+        if not (clicked and heading.is_visible()):
+            self.page.goto(f"{self.url}/{address}")
+            heading.wait_for()
         settle(self.page)
 
     def check(self, expect: Iterable[str] = (), within: str | None = None, label: str = "") -> None:
@@ -542,29 +578,40 @@ class Tour:
     def report(self, where: str, what: str, context: str) -> None:
         """One line per place, kind of finding and field (a payload repeats on a page)."""
         tags = sorted(tags_in(what, FIELDS)) or sorted(
-            tags_in(context, FIELDS), key=lambda tag: context.lower().find(tag.lower())
+            tags_in(context.replace(HEADING_MARK, " "), FIELDS),
+            key=lambda tag: context.lower().find(tag.lower()),
         )
         tag = tags[0] if tags else "no payload"
         key = (where, re.sub(r"Pl[A-Z]\w*", "", what.lower()), tag)
         if key not in self._reported:
             self._reported.add(key)
-            self.problems.append(f"{where}: {what} [{tag}] — in: {context}".rstrip(" —in:"))
+            self.problems.append(
+                f"{where}: {what} [{tag}]" + (f" — in: {context}" if context else "")
+            )
 
     def confirmation(self, button, tag: str, label: str) -> None:
         """Press ``button`` (a write) and check its confirmation, a toast quoting ``tag``. A
-        click that lands while a rerun redraws the page can be lost: it is repeated once."""
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
+        click that lands while a rerun redraws the page can be lost: it is repeated once. A
+        toast that a rerun took away at once is read from the page's log of toasts."""
+        _error, PlaywrightTimeout = playwright_errors()
         toast = self.page.get_by_test_id("stToast").filter(has_text=tag).first
         for attempt in (1, 2):
             button.click()
             try:
-                toast.wait_for(timeout=15_000)
+                toast.wait_for(timeout=UI_TIMEOUT_MS)  # a write and its rerun can be slow
+                text = toast.inner_text()  # before it fades away
                 break
             except PlaywrightTimeout:
+                logged = [t for t in self.page.evaluate(READ_TOAST_LOG) if tag in t]
+                if logged:
+                    text = logged[-1]
+                    break
                 if attempt == 2 or not button.count():
-                    raise
-        self.check({tag}, within=toast.inner_text(), label=label)  # before it fades away
+                    raise AssertionError(
+                        f"{label}: no toast quoting {tag} after {attempt} clicks; toasts seen: "
+                        f"{self.page.evaluate(READ_TOAST_LOG)}"
+                    ) from None
+        self.check({tag}, within=text, label=label)
         settle(self.page)
 
     def alert(self, tag: str, label: str) -> None:
@@ -746,8 +793,7 @@ def payload_app(tmp_path_factory):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_user_text_stays_text_on_every_page(page, shoot, payload_app, role, request):
-    from playwright.sync_api import Error as PlaywrightError  # installed: the page fixture ran
-
+    PlaywrightError, _timeout = playwright_errors()
     url, seeded = payload_app
     tour = Tour(page, url, seeded, role, shoot)
     tour.watch()
