@@ -104,9 +104,13 @@ class _Plan:
 def _plan(session: Session, actor: Actor, table: pd.DataFrame) -> _Plan:
     require_admin(actor)
     rows = [_Row(int(r.pop("row")), r) for r in table.astype(str).to_dict("records")]
-    errors: dict[int, str] = {}  # the first problem of each row
+    errors: dict[int, str] = {  # the first problem of each row; a NUL never reaches a query
+        row.number: _("This row holds a NUL character; no text may.")
+        for row in rows
+        if any("\0" in cell for cell in row.cells.values())
+    }
     objectives, krs = _sort_rows(rows, errors)
-    names = _Names(session, rows)
+    names = _Names(session, [row for row in rows if row.number not in errors])
     inputs: dict[str, ObjectiveInput] = {}
     for ref, row in objectives.items():
         try:
