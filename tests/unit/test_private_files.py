@@ -24,10 +24,16 @@ def _make_key(root: str, rounds: int, start, finish, results) -> None:
     """One server: at each round's start, ask for the key of that round's empty folder."""
     os.umask(0)  # the most permissive umask: the file's mode must not come from it
     keys = []
-    for round_ in range(rounds):
-        start.wait()
-        keys.append(auth._local_key(Path(root) / str(round_) / "cookie_key"))
-        finish.wait()
+    try:
+        for round_ in range(rounds):
+            start.wait()
+            keys.append(auth._local_key(Path(root) / str(round_) / "cookie_key"))
+            finish.wait()
+    except BaseException as error:  # say why, and free the others instead of a silent hang
+        start.abort()
+        finish.abort()
+        results.put(repr(error))
+        return
     results.put(keys)
 
 
@@ -61,8 +67,9 @@ def test_servers_starting_at_once_share_one_key_that_only_the_owner_can_ever_rea
     watcher = spawn.Process(target=_watch, args=(str(tmp_path), ROUNDS, start, finish, sightings))
     for process in [*servers, watcher]:
         process.start()
-    results = [keys.get(timeout=120) for _ in servers]
-    wrong = sightings.get(timeout=120)
+    results = [keys.get(timeout=300) for _ in servers]
+    assert all(isinstance(r, list) for r in results), results
+    wrong = sightings.get(timeout=300)
     for process in [*servers, watcher]:
         process.join(timeout=30)
 
