@@ -1,7 +1,9 @@
-"""Password hashing (bcrypt). The 72-byte limit is checked by core.validation first."""
+"""Password hashing (bcrypt; the 72-byte limit is checked by core.validation first) and what
+the database keeps of a session token."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import bcrypt
@@ -26,3 +28,9 @@ def verify_password(password: str, password_hash: str) -> bool:
         return bcrypt.checkpw(encoded, password_hash.encode("ascii"))
     except ValueError:
         return False
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a session's token (the token itself only the browser).
+    Any text has one (a lone surrogate too), so an odd token is just an unknown session."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import numbers
 from typing import TypeVar
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound, StaleVersion
 from core.i18n import _
 from db.models import SignInSession, User, utcnow
+from db.security import token_hash
 
 T = TypeVar("T")
 
@@ -48,12 +48,6 @@ def check_version(record, expected_version: int | None) -> None:
     """Refuse an edit made on an outdated version (no lost updates)."""
     if expected_version is not None and record.version != expected_version:
         raise StaleVersion()
-
-
-def token_hash(token: str) -> str:
-    """What the database keeps of a session's token (the token itself only the browser).
-    Any text has one (a lone surrogate too), so an odd token is just an unknown session."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def revoke_sessions(session: Session, user: User, keep_token: str | None = None) -> int:

@@ -23,8 +23,9 @@ from core.i18n import N_, _
 from core.permissions import Actor, require_admin
 from core.validation import validate_username
 from db import audit
-from db.commands._common import get_for_update, revoke_sessions, token_hash
+from db.commands._common import get_for_update, revoke_sessions
 from db.models import SignInSession, SignInThrottle, User
+from db.security import token_hash
 
 
 @dataclass(frozen=True)

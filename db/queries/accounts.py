@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from core.permissions import Actor
 from db.audit import SESSION_ACTIONS
 from db.models import AuditLog, SignInSession, Team, User, utcnow
+from db.security import token_hash
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def session_record(session: Session, token_hash: str) -> SessionRecord | None:
 def live_sessions(session: Session, user_id: int, current_token: str | None) -> pd.DataFrame:
     """The person's sessions that have not ended, newest first; ``this`` marks the one of
     ``current_token`` (the browser asking)."""
-    current = hashlib.sha256(current_token.encode()).hexdigest() if current_token else ""
+    current = token_hash(current_token) if current_token else ""
     rows = session.execute(
         select(
             SignInSession.method,

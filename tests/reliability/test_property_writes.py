@@ -55,7 +55,6 @@ from db.commands import (
     sign_in,
     sso,
 )
-from db.commands._common import token_hash
 from db.commands.accounts import UserInput
 from db.commands.checkins import CheckInInput
 from db.commands.okrs import KRInput, ObjectiveInput
@@ -75,7 +74,7 @@ from db.models import (
     Team,
     User,
 )
-from db.security import verify_password
+from db.security import token_hash, verify_password
 from tests.factories import PASSWORD
 from tests.hypothesis_profiles import profile_for
 from tests.reliability.world import (
