@@ -6,6 +6,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import stat
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -56,7 +58,12 @@ def _watch(root: str, rounds: int, start, finish, results) -> None:
     results.put(wrong)
 
 
-def test_servers_starting_at_once_share_one_key_that_only_the_owner_can_ever_read(tmp_path):
+def test_servers_starting_at_once_share_one_key_that_only_the_owner_can_ever_read(
+    tmp_path, monkeypatch
+):
+    # A spawned process imports the parent's __main__ first; after an AppTest in the same
+    # pytest run that is app.py, which would run the app in each child and kill it.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     spawn = multiprocessing.get_context("spawn")
     start, finish = spawn.Barrier(WORKERS + 1), spawn.Barrier(WORKERS + 1)
     keys, sightings = spawn.Queue(), spawn.Queue()
