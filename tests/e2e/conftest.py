@@ -259,3 +259,11 @@ def wait_for_sign_in_form(page) -> None:
         shown = page.inner_text("body")[:2000]
         pytest.fail(f"no sign-in form at {page.url}; the page shows:\n{shown}", pytrace=False)
     settle(page)
+
+
+def sign_in_with_form(page, username: str, password: str) -> None:
+    """Type into the sign-in form the page shows, and submit it."""
+    wait_for_sign_in_form(page)
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()

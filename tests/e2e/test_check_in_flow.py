@@ -12,7 +12,7 @@ from db.demo import DEMO_PASSWORD
 from db.engine import make_engine, make_sessionmaker
 from db.models import CheckIn
 from db.queries import current_user, cycles, default_cycle_id, okrs
-from tests.e2e.conftest import settle, wait_for_sign_in_form
+from tests.e2e.conftest import settle, sign_in_with_form
 
 pytestmark = pytest.mark.e2e
 MAX_INTERACTIONS = 3
@@ -49,10 +49,7 @@ def test_a_member_checks_in_on_the_most_needed_kr_in_three_interactions(
     before = check_ins_of(demo_url, kr_id)
     server = launch_server(demo_url)
     page.goto(server.url)
-    wait_for_sign_in_form(page)
-    page.get_by_label("Username", exact=True).fill("member")
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in_with_form(page, "member", DEMO_PASSWORD)
     page.get_by_role("heading", name="Needs your update").wait_for()
     settle(page)
     shoot("my-okrs")

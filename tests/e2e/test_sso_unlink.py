@@ -17,7 +17,7 @@ from db.commands import sso
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import upgrade_head
 from db.models import AuditLog, LinkedIdentity, utcnow
-from tests.e2e.conftest import settle, wait_for_sign_in_form
+from tests.e2e.conftest import settle, sign_in_with_form
 from tests.factories import PASSWORD, build_org, run
 
 pytestmark = pytest.mark.e2e
@@ -37,10 +37,7 @@ def test_an_admin_sees_a_persons_linked_identity_and_unlinks_it(
     server = launch_server(fresh_db_url)
 
     page.goto(server.url)
-    wait_for_sign_in_form(page)
-    page.get_by_label("Username", exact=True).fill("admin")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in_with_form(page, "admin", PASSWORD)
     page.get_by_role("link", name="Admin").click()
     page.get_by_label("Search people").fill("sue")
     page.get_by_label("Search people").press("Enter")

@@ -27,7 +27,7 @@ from db.security import hash_password
 from shell import auth
 from tests.app.helpers import button, can_open, errors, new_app, signed_in
 from tests.app.helpers import sign_in as sign_in_app
-from tests.e2e.conftest import settle, wait_for_sign_in_form
+from tests.e2e.conftest import settle, sign_in_with_form, wait_for_sign_in_form
 from tests.factories import PASSWORD, build_org, run
 from tests.reliability.browser import in_own_browser
 
@@ -505,10 +505,7 @@ def test_the_browser_cookie_signs_in_until_the_session_ends(tmp_path, app_server
         context.set_default_timeout(30_000)
         page = context.new_page()
         page.goto(server.url)
-        wait_for_sign_in_form(page)
-        page.get_by_label("Username", exact=True).fill("mia")
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
+        sign_in_with_form(page, "mia", PASSWORD)
         page.get_by_role("heading", name="My OKRs").wait_for()
         deadline = time.monotonic() + 30  # the cookie component writes it a moment later
         while not (cookie := {c["name"]: c for c in context.cookies()}.get(auth.COOKIE_NAME)):
